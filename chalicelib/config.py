@@ -1,0 +1,173 @@
+"""Settings from the environment: the one reader of os.environ in the project.
+
+Secrets never live in .chalice/config.json. Locally a dev default is used; in AWS the webhook
+secret comes from Secrets Manager when XSOLLA_WEBHOOK_SECRET_ARN is set, read once per container.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+STAGES = ("local", "localstack", "prod")
+SIGNATURE_SCHEMES = ("xsolla", "hmac-sha256")
+CHECKOUT_PROVIDERS = ("simulated", "xsolla")
+DEV_WEBHOOK_SECRET = "dev-webhook-secret"
+DEV_SESSION_SECRET = "dev-session-secret-not-for-production"
+MAX_BODY_BYTES = 64 * 1024
+
+
+class ConfigError(RuntimeError):
+    """The process must not serve with this configuration."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    database_url: str
+    redis_url: str | None
+    webhook_secret: str | None
+    webhook_secret_arn: str | None
+    signature_schemes: tuple[str, ...]
+    test_user_id: str
+    session_secret: str
+    session_ttl_seconds: int
+    checkout_provider: str
+    accept_sandbox_orders: bool
+    xsolla_project_id: str | None
+    xsolla_api_key: str | None
+    xsolla_sandbox: bool
+    xsolla_api_base: str
+    xsolla_return_url: str | None
+    db_pool_size: int
+    db_connect_timeout_s: float
+    db_statement_timeout_ms: int
+    redis_timeout_s: float
+    items_cache_ttl_s: int
+    purchases_cache_ttl_s: int
+    order_rate_limit_per_minute: int
+    static_dir: Path
+    log_level: str
+
+    @property
+    def dev_tools(self) -> bool:
+        return self.stage == "local"
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"expected a boolean, got {value!r}")
+
+
+def _number(env: Mapping[str, str], name: str, default: float, kind: type = int) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number") from None
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs that RDS and docker images hand out and pin the pure-Python driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+pg8000://" + url[len(prefix):]
+    return url
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    stage = env.get("STAGE", "local") or "local"
+    if stage not in STAGES:
+        raise ConfigError(f"STAGE must be one of {', '.join(STAGES)}")
+    production = stage != "local"
+
+    database_url = env.get("DATABASE_URL") or ""
+    if not database_url:
+        if production:
+            raise ConfigError("DATABASE_URL is required outside the local stage")
+        database_url = f"sqlite:///{PROJECT_ROOT / '.data' / 'store.db'}"
+
+    secret = env.get("XSOLLA_WEBHOOK_SECRET") or None
+    secret_arn = env.get("XSOLLA_WEBHOOK_SECRET_ARN") or None
+    if secret is None and secret_arn is None:
+        if production:
+            raise ConfigError("XSOLLA_WEBHOOK_SECRET or XSOLLA_WEBHOOK_SECRET_ARN is required outside the local stage")
+        secret = DEV_WEBHOOK_SECRET
+
+    session_secret = env.get("SESSION_SECRET") or ""
+    if not session_secret:
+        if production:
+            raise ConfigError("SESSION_SECRET is required outside the local stage")
+        session_secret = DEV_SESSION_SECRET
+
+    schemes = tuple(s.strip() for s in env.get("WEBHOOK_SIGNATURE_SCHEMES", "xsolla,hmac-sha256").split(",") if s.strip())
+    unknown = [s for s in schemes if s not in SIGNATURE_SCHEMES]
+    if unknown or not schemes:
+        raise ConfigError(f"WEBHOOK_SIGNATURE_SCHEMES must be a list of {', '.join(SIGNATURE_SCHEMES)}")
+
+    provider = env.get("CHECKOUT_PROVIDER", "simulated") or "simulated"
+    if provider not in CHECKOUT_PROVIDERS:
+        raise ConfigError(f"CHECKOUT_PROVIDER must be one of {', '.join(CHECKOUT_PROVIDERS)}")
+    if provider == "xsolla" and not (env.get("XSOLLA_PROJECT_ID") and env.get("XSOLLA_API_KEY")):
+        raise ConfigError("CHECKOUT_PROVIDER=xsolla needs XSOLLA_PROJECT_ID and XSOLLA_API_KEY")
+
+    return Settings(
+        stage=stage,
+        database_url=normalise_database_url(database_url),
+        redis_url=env.get("REDIS_URL") or None,
+        webhook_secret=secret,
+        webhook_secret_arn=secret_arn,
+        signature_schemes=schemes,
+        test_user_id=env.get("TEST_USER_ID") or "test-user",
+        session_secret=session_secret,
+        session_ttl_seconds=int(_number(env, "SESSION_TTL_SECONDS", 3600)),
+        checkout_provider=provider,
+        accept_sandbox_orders=_bool(env.get("ACCEPT_SANDBOX_ORDERS"), stage != "prod"),
+        xsolla_project_id=env.get("XSOLLA_PROJECT_ID") or None,
+        xsolla_api_key=env.get("XSOLLA_API_KEY") or None,
+        xsolla_sandbox=_bool(env.get("XSOLLA_SANDBOX"), True),
+        xsolla_api_base=(env.get("XSOLLA_API_BASE") or "https://store.xsolla.com/api").rstrip("/"),
+        xsolla_return_url=env.get("XSOLLA_RETURN_URL") or None,
+        db_pool_size=int(_number(env, "DB_POOL_SIZE", 1 if production else 5)),
+        db_connect_timeout_s=float(_number(env, "DB_CONNECT_TIMEOUT_S", 3.0, float)),
+        db_statement_timeout_ms=int(_number(env, "DB_STATEMENT_TIMEOUT_MS", 5000)),
+        redis_timeout_s=float(_number(env, "REDIS_TIMEOUT_S", 0.05, float)),
+        items_cache_ttl_s=int(_number(env, "ITEMS_CACHE_TTL_S", 300)),
+        purchases_cache_ttl_s=int(_number(env, "PURCHASES_CACHE_TTL_S", 60)),
+        order_rate_limit_per_minute=int(_number(env, "ORDER_RATE_LIMIT_PER_MINUTE", 30)),
+        static_dir=Path(env.get("STATIC_DIR") or PROJECT_ROOT / "frontend" / "dist"),
+        log_level=env.get("LOG_LEVEL", "INFO"),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings(os.environ)
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests change the environment between cases)."""
+    get_settings.cache_clear()
+
+
+def webhook_secret(*, refresh: bool = False) -> str:
+    """The shared webhook secret. refresh=True re-reads Secrets Manager after a failed
+    signature, so a rotated secret is picked up without a redeploy."""
+    settings = get_settings()
+    if settings.webhook_secret_arn:
+        from chalicelib import aws_secrets
+
+        return aws_secrets.get_secret(settings.webhook_secret_arn, refresh=refresh)
+    assert settings.webhook_secret is not None
+    return settings.webhook_secret

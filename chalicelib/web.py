@@ -1,0 +1,177 @@
+"""The HTTP boundary: request parsing, JSON/ETag responses, and the one place where errors
+become ``{"error": {...}}``. Only the standard library and Chalice are imported at module
+level, because app.py imports this module on every cold start."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from chalice import Response
+from chalice.app import Request
+
+from chalicelib.config import MAX_BODY_BYTES
+from chalicelib.errors import ApiError, BadRequest, PayloadTooLarge, ValidationFailed, pydantic_details
+
+log = logging.getLogger("store.http")
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+# Chalice answers some requests itself, before any view runs, with {"Code", "Message"}.
+_CHALICE_CODES = {
+    400: ("BAD_REQUEST", "The request could not be understood"),
+    403: ("NOT_FOUND", "No such route"),
+    405: ("METHOD_NOT_ALLOWED", "This method is not allowed on this route"),
+    415: ("UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json"),
+    500: ("INTERNAL_ERROR", "An internal error occurred"),
+}
+
+M = TypeVar("M")
+
+
+def error_response(status: int, code: str, message: str, *, details: Any = None, headers: dict[str, str] | None = None) -> Response:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        error["details"] = details
+    return Response(
+        body=json.dumps({"error": error}),
+        status_code=status,
+        headers={"Content-Type": "application/json", "Cache-Control": "no-store", **(headers or {})},
+    )
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=json.dumps(data, separators=(",", ":")),
+        status_code=status,
+        headers={"Content-Type": "application/json", "Cache-Control": "no-store", **(headers or {})},
+    )
+
+
+def etag_of(body: str) -> str:
+    return '"' + hashlib.sha256(body.encode("utf-8")).hexdigest()[:32] + '"'
+
+
+def conditional_json(request: Request, body: str, cache_control: str) -> Response:
+    """200 with an ETag, or 304 when the client already holds this exact body."""
+    etag = etag_of(body)
+    headers = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Authorization"}
+    presented = request.headers.get("if-none-match", "")
+    if presented:
+        tags = {t.strip().removeprefix("W/") for t in presented.split(",")}
+        if etag in tags or "*" in tags:
+            return Response(body="", status_code=304, headers=headers)
+    return Response(body=body, status_code=200, headers={"Content-Type": "application/json", **headers})
+
+
+def lower_headers(request: Request) -> dict[str, str]:
+    return {k.lower(): v for k, v in request.headers.items()}
+
+
+def parse_query(request: Request, model: type[M]) -> M:
+    params = request.query_params
+    raw: dict[str, str] = {}
+    if params is not None:
+        for name in params:
+            values = params.getlist(name)
+            if len(values) > 1:
+                raise ValidationFailed(f"query parameter '{name}' given more than once")
+            raw[name] = values[0]
+    return _validate(model, raw)
+
+
+def parse_body(request: Request, model: type[M]) -> M:
+    raw = request.raw_body or b"{}"
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("The body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise BadRequest("The body must be a JSON object")
+    return _validate(model, data)
+
+
+def _validate(model: Any, data: dict[str, Any]) -> Any:
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed("The request is invalid", details=pydantic_details(exc)) from None
+
+
+def guarded(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Map our typed errors, database outages and bugs to the documented error body.
+    Nothing escapes to Chalice, which would log a traceback and answer in its own format."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except ApiError as exc:
+            return error_response(exc.status, exc.code, exc.message, details=exc.details, headers=exc.headers)
+        except Exception as exc:
+            from chalicelib.db import is_unavailable
+
+            if is_unavailable(exc):
+                log.error("database unavailable in %s: %s", view.__name__, type(exc).__name__)
+                return error_response(503, "SERVICE_UNAVAILABLE", "A backing service is unavailable; retry shortly",
+                                      headers={"Retry-After": "5"})
+            frame = exc.__traceback__
+            while frame is not None and frame.tb_next is not None:
+                frame = frame.tb_next
+            where = f"{frame.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{frame.tb_lineno}" if frame else "?"
+            log.error("unhandled %s in %s at %s", type(exc).__name__, view.__name__, where)
+            return error_response(500, "INTERNAL_ERROR", "An internal error occurred")
+
+    return wrapper
+
+
+def router(app: Any) -> Callable[..., Callable[[Callable[..., Any]], Any]]:
+    """``app.route`` with every view guarded."""
+
+    def route(path: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
+        def register(view: Callable[..., Any]) -> Any:
+            return app.route(path, **options)(guarded(view))
+
+        return register
+
+    return route
+
+
+def http_middleware(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Runs around every HTTP request, including the ones Chalice rejects by itself."""
+    body = event.raw_body
+    if body and len(body) > MAX_BODY_BYTES:
+        response = error_response(413, PayloadTooLarge.code, f"The body exceeds {MAX_BODY_BYTES} bytes")
+    else:
+        response = get_response(event)
+        response = _normalise_chalice_error(response)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def _normalise_chalice_error(response: Response) -> Response:
+    body = response.body
+    if response.status_code < 400 or not isinstance(body, dict) or "Code" not in body:
+        return response
+    code, message = _CHALICE_CODES.get(response.status_code, ("ERROR", "The request failed"))
+    headers = {k: v for k, v in response.headers.items() if k.lower() == "allow"}
+    return error_response(response.status_code, code, message, headers=headers)
