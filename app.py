@@ -6,14 +6,14 @@ on every Lambda cold start, and most requests need only a few of them.
 
 import logging
 
-from chalice import Chalice, Response
+from chalice import Response
 
 from chalicelib import web
 from chalicelib.static import BINARY_TYPES
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
-app = Chalice(app_name="game-item-store")
+app = web.App(app_name="game-item-store")
 app.api.binary_types.extend(t for t in BINARY_TYPES if t not in app.api.binary_types)
 app.register_middleware(web.http_middleware, "http")
 route = web.router(app)

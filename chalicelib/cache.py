@@ -86,7 +86,7 @@ return {generation, redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])}
 
 
 class RedisCache:
-    def __init__(self, url: str, timeout_s: float) -> None:
+    def __init__(self, url: str, timeout_s: float, prefix: str = "store") -> None:
         import redis
         from redis.backoff import NoBackoff
         from redis.retry import Retry
@@ -99,15 +99,15 @@ class RedisCache:
             health_check_interval=0,
         )
         self._read = self._client.register_script(_READ_SCRIPT)
+        self._prefix = prefix
         self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
         self._open_until = 0.0
         self._pending: set[str] = set()
         self._lock = threading.Lock()
 
-    @staticmethod
-    def _keys(namespace: str) -> tuple[str, str]:
+    def _keys(self, namespace: str) -> tuple[str, str]:
         # One hash tag per namespace keeps a namespace's keys in one cluster slot.
-        tag = "{store:" + namespace + "}"
+        tag = "{" + self._prefix + ":" + namespace + "}"
         return f"{tag}:gen", f"{tag}:v"
 
     def _available(self) -> bool:
@@ -166,7 +166,7 @@ class RedisCache:
         if not self._available():
             return None
         window = int(time.time() // window_s)
-        redis_key = f"{{store:rate}}:{key}:{window}"
+        redis_key = f"{{{self._prefix}:rate}}:{key}:{window}"
         try:
             pipe = self._client.pipeline(transaction=False)
             pipe.incr(redis_key)
@@ -203,7 +203,7 @@ def get_cache() -> Cache:
         from chalicelib.config import get_settings
 
         settings = get_settings()
-        _cache = RedisCache(settings.redis_url, settings.redis_timeout_s) if settings.redis_url else MemoryCache()
+        _cache = RedisCache(settings.redis_url, settings.redis_timeout_s, settings.redis_key_prefix) if settings.redis_url else MemoryCache()
     return _cache  # type: ignore[no-any-return]
 
 

@@ -8,11 +8,15 @@ import sys
 from chalicelib.config import PROJECT_ROOT
 
 
-def migrate(revision: str = "head") -> None:
+def migrate(revision: str = "head", *, database_url: str | None = None) -> None:
+    """Upgrade the database at ``database_url`` (default: the app's DATABASE_URL)."""
     from alembic import command
     from alembic.config import Config
 
-    command.upgrade(Config(str(PROJECT_ROOT / "alembic.ini")), revision)
+    alembic_config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    if database_url is not None:
+        alembic_config.attributes["database_url"] = database_url
+    command.upgrade(alembic_config, revision)
 
 
 def main(argv: list[str] | None = None) -> int:

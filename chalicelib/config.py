@@ -30,6 +30,7 @@ class Settings:
     stage: str
     database_url: str
     redis_url: str | None
+    redis_key_prefix: str
     webhook_secret: str | None
     webhook_secret_arn: str | None
     signature_schemes: tuple[str, ...]
@@ -110,6 +111,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         if production:
             raise ConfigError("SESSION_SECRET is required outside the local stage")
         session_secret = DEV_SESSION_SECRET
+    if production and len(session_secret.encode("utf-8")) < 32:
+        raise ConfigError("SESSION_SECRET must be at least 32 bytes")
 
     schemes = tuple(s.strip() for s in env.get("WEBHOOK_SIGNATURE_SCHEMES", "xsolla,hmac-sha256").split(",") if s.strip())
     unknown = [s for s in schemes if s not in SIGNATURE_SCHEMES]
@@ -126,6 +129,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         stage=stage,
         database_url=normalise_database_url(database_url),
         redis_url=env.get("REDIS_URL") or None,
+        redis_key_prefix=env.get("REDIS_KEY_PREFIX") or "store",
         webhook_secret=secret,
         webhook_secret_arn=secret_arn,
         signature_schemes=schemes,

@@ -11,7 +11,9 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from chalice import Response
+import threading
+
+from chalice import Chalice, Response
 from chalice.app import Request
 
 from chalicelib.config import MAX_BODY_BYTES
@@ -43,6 +45,30 @@ _CHALICE_CODES = {
 }
 
 M = TypeVar("M")
+
+
+class App(Chalice):
+    """Chalice keeps the current request in a plain attribute of the app object. Lambda runs one
+    request per process, but ``chalice local`` serves requests on threads, where one request
+    could read another's body. A thread-local keeps each request its own."""
+
+    _local = threading.local()
+
+    @property  # type: ignore[override]
+    def current_request(self) -> Request | None:
+        return getattr(self._local, "request", None)
+
+    @current_request.setter
+    def current_request(self, value: Request | None) -> None:
+        self._local.request = value
+
+    @property  # type: ignore[override]
+    def lambda_context(self) -> Any:
+        return getattr(self._local, "context", None)
+
+    @lambda_context.setter
+    def lambda_context(self, value: Any) -> None:
+        self._local.context = value
 
 
 def error_response(status: int, code: str, message: str, *, details: Any = None, headers: dict[str, str] | None = None) -> Response:

@@ -9,25 +9,26 @@ from chalicelib.models import Base
 target_metadata = Base.metadata
 
 
+def _url() -> str:
+    return context.config.attributes.get("database_url") or get_settings().database_url
+
+
 def run_migrations_offline() -> None:
-    context.configure(url=get_settings().database_url, target_metadata=target_metadata, literal_binds=True,
+    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True,
                       render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 
 
 def run_migrations_online() -> None:
-    connectable = context.config.attributes.get("connection")
-    if connectable is not None:
-        _run(connectable)
-        return
-    engine = build_engine(get_settings().database_url)
+    # Migrations may legitimately run longer than a request is allowed to.
+    engine = build_engine(_url(), statement_timeout_ms=0)
     with engine.connect() as connection:
         _run(connection)
     engine.dispose()
 
 
-def _run(connection):
+def _run(connection) -> None:
     # render_as_batch lets ALTERs work on SQLite, which cannot alter most columns in place.
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():
