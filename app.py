@@ -6,7 +6,7 @@ on every Lambda cold start, and most requests need only a few of them.
 
 import logging
 
-from chalice import Response
+from chalice.app import Response
 
 from chalicelib import web
 from chalicelib.static import BINARY_TYPES
@@ -84,8 +84,9 @@ def payment_webhook() -> Response:
     from chalicelib import webhooks
 
     request = app.current_request
-    reply = webhooks.handle(request.raw_body, web.lower_headers(request))
-    return Response(body=reply.body.decode("utf-8"), status_code=reply.status, headers=reply.headers)
+    raw = request.raw_body
+    reply = webhooks.handle(raw.encode("utf-8") if isinstance(raw, str) else raw, web.lower_headers(request))
+    return Response(body=reply.body.decode("utf-8"), status_code=reply.status, headers=dict(reply.headers))
 
 
 @route("/api/health", methods=["GET"])
@@ -101,8 +102,9 @@ def public_config() -> Response:
     from chalicelib.config import get_settings
 
     settings = get_settings()
-    return web.json_response({"stage": settings.stage, "dev_tools": settings.dev_tools,
-                              "checkout_provider": settings.checkout_provider})
+    return web.json_response(
+        {"stage": settings.stage, "dev_tools": settings.dev_tools, "checkout_provider": settings.checkout_provider}
+    )
 
 
 @route("/api/openapi.json", methods=["GET"])

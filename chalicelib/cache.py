@@ -203,7 +203,11 @@ def get_cache() -> Cache:
         from chalicelib.config import get_settings
 
         settings = get_settings()
-        _cache = RedisCache(settings.redis_url, settings.redis_timeout_s, settings.redis_key_prefix) if settings.redis_url else MemoryCache()
+        _cache = (
+            RedisCache(settings.redis_url, settings.redis_timeout_s, settings.redis_key_prefix)
+            if settings.redis_url
+            else MemoryCache()
+        )
     return _cache  # type: ignore[no-any-return]
 
 

@@ -52,7 +52,7 @@ def _query_items(query: ItemQuery) -> str:
     from chalicelib.db import transaction
     from chalicelib.models import Item
 
-    conditions = []
+    conditions: list[Any] = []
     if query.q:
         escaped = query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conditions.append(Item.name.ilike(f"%{escaped}%", escape="\\"))
@@ -62,16 +62,19 @@ def _query_items(query: ItemQuery) -> str:
         conditions.append(Item.price >= query.min_price)
     if query.max_price is not None:
         conditions.append(Item.price <= query.max_price)
-    order = {
-        "name": [Item.name.asc()],
-        "-name": [Item.name.desc()],
-        "price": [Item.price.asc()],
-        "-price": [Item.price.desc()],
-        "newest": [Item.created_at.desc()],
-    }[query.sort] + [Item.id.asc()]
+    sort_keys: dict[str, Any] = {
+        "name": Item.name.asc(),
+        "-name": Item.name.desc(),
+        "price": Item.price.asc(),
+        "-price": Item.price.desc(),
+        "newest": Item.created_at.desc(),
+    }
+    order = [sort_keys[query.sort], Item.id.asc()]
     with transaction() as session:
         total = session.scalar(select(func.count()).select_from(Item).where(*conditions)) or 0
-        items = session.scalars(select(Item).where(*conditions).order_by(*order).limit(query.limit).offset(query.offset)).all()
+        items = session.scalars(
+            select(Item).where(*conditions).order_by(*order).limit(query.limit).offset(query.offset)
+        ).all()
         data = [item_json(item) for item in items]
     page = {"limit": query.limit, "offset": query.offset, "total": total}
     return json.dumps({"data": data, "page": page}, separators=(",", ":"))

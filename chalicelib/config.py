@@ -16,8 +16,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("local", "localstack", "prod")
 SIGNATURE_SCHEMES = ("xsolla", "hmac-sha256")
 CHECKOUT_PROVIDERS = ("simulated", "xsolla")
-DEV_WEBHOOK_SECRET = "dev-webhook-secret"
-DEV_SESSION_SECRET = "dev-session-secret-not-for-production"
+DEV_WEBHOOK_SECRET = "dev-webhook-secret"  # noqa: S105 - local stage only; other stages refuse to start without one
+DEV_SESSION_SECRET = "dev-session-secret-not-for-production"  # noqa: S105 - local stage only
 MAX_BODY_BYTES = 64 * 1024
 
 
@@ -74,7 +74,7 @@ def _number(env: Mapping[str, str], name: str, default: float, kind: type = int)
     if raw in (None, ""):
         return default
     try:
-        return kind(raw)
+        return float(kind(raw))
     except ValueError:
         raise ConfigError(f"{name} must be a number") from None
 
@@ -83,7 +83,7 @@ def normalise_database_url(url: str) -> str:
     """Accept the URLs that RDS and docker images hand out and pin the pure-Python driver."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+pg8000://" + url[len(prefix):]
+            return "postgresql+pg8000://" + url[len(prefix) :]
     return url
 
 
@@ -114,7 +114,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     if production and len(session_secret.encode("utf-8")) < 32:
         raise ConfigError("SESSION_SECRET must be at least 32 bytes")
 
-    schemes = tuple(s.strip() for s in env.get("WEBHOOK_SIGNATURE_SCHEMES", "xsolla,hmac-sha256").split(",") if s.strip())
+    schemes = tuple(
+        s.strip() for s in env.get("WEBHOOK_SIGNATURE_SCHEMES", "xsolla,hmac-sha256").split(",") if s.strip()
+    )
     unknown = [s for s in schemes if s not in SIGNATURE_SCHEMES]
     if unknown or not schemes:
         raise ConfigError(f"WEBHOOK_SIGNATURE_SCHEMES must be a list of {', '.join(SIGNATURE_SCHEMES)}")

@@ -16,7 +16,9 @@ _engine: Engine | None = None
 _sessions: sessionmaker[Session] | None = None
 
 
-def build_engine(url: str, *, pool_size: int = 5, connect_timeout_s: float = 3.0, statement_timeout_ms: int = 5000) -> Engine:
+def build_engine(
+    url: str, *, pool_size: int = 5, connect_timeout_s: float = 3.0, statement_timeout_ms: int = 5000
+) -> Engine:
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -35,7 +37,10 @@ def build_engine(url: str, *, pool_size: int = 5, connect_timeout_s: float = 3.0
         connect_args={
             "timeout": connect_timeout_s,
             "application_name": "game-item-store",
-            "startup_params": {"statement_timeout": str(statement_timeout_ms), "lock_timeout": str(statement_timeout_ms)},
+            "startup_params": {
+                "statement_timeout": str(statement_timeout_ms),
+                "lock_timeout": str(statement_timeout_ms),
+            },
         },
     )
 

@@ -28,8 +28,13 @@ def order_json(order: Order, extra: dict[str, Any] | None = None) -> dict[str, A
         "amount": money(order.amount),
         "currency": order.currency,
         "items": [
-            {"item_id": line.item_id, "sku": line.item.sku, "name": line.item.name,
-             "quantity": line.quantity, "amount": money(line.amount)}
+            {
+                "item_id": line.item_id,
+                "sku": line.item.sku,
+                "name": line.item.name,
+                "quantity": line.quantity,
+                "amount": money(line.amount),
+            }
             for line in order.lines
         ],
         "created_at": _iso(order.created_at),
@@ -72,8 +77,15 @@ def create_order(user_id: str, request: OrderCreate, *, client_ip: str | None = 
     started = checkout.start(user_id=user_id, sku=sku, quantity=request.quantity, client_ip=client_ip)
     with transaction() as session:
         ensure_user(session, user_id)
-        order = Order(id=started.order_id, user_id=user_id, status="pending", amount=amount, currency=currency,
-                      mode=started.mode, provider=started.provider)
+        order = Order(
+            id=started.order_id,
+            user_id=user_id,
+            status="pending",
+            amount=amount,
+            currency=currency,
+            mode=started.mode,
+            provider=started.provider,
+        )
         session.add(order)
         session.flush()
         session.add(OrderLine(order_id=order.id, item_id=request.item_id, quantity=request.quantity, amount=amount))
@@ -115,10 +127,13 @@ def simulate_payment(user_id: str, order_id: int) -> dict[str, Any]:
         raise NotFound("No such route")
     with transaction() as session:
         order = _own_order(session, user_id, order_id)
-        lines = [xsolla_payloads.Line(sku=ol.item.sku, quantity=ol.quantity, amount=ol.amount, item_type=ol.item.type)
-                 for ol in order.lines]
+        lines = [
+            xsolla_payloads.Line(sku=ol.item.sku, quantity=ol.quantity, amount=ol.amount, item_type=ol.item.type)
+            for ol in order.lines
+        ]
         payload = xsolla_payloads.order_notification(
-            "order_paid", order_id=order.id, user_id=order.user_id, lines=lines, currency=order.currency, mode="sandbox")
+            "order_paid", order_id=order.id, user_id=order.user_id, lines=lines, currency=order.currency, mode="sandbox"
+        )
     body = xsolla_payloads.encode(payload)
     headers = signatures.sign(body, config.webhook_secret(), settings.signature_schemes[0])
     reply = webhooks.handle(body, {k.lower(): v for k, v in headers.items()})

@@ -55,12 +55,16 @@ def _query_purchases(user_id: str, query: PurchaseQuery) -> str:
     with transaction() as session:
         total = session.scalar(select(func.count()).select_from(Purchase).where(*conditions)) or 0
         rows = session.scalars(
-            select(Purchase).where(*conditions).order_by(Purchase.created_at.desc(), Purchase.id.desc())
-            .limit(query.limit).offset(query.offset)
+            select(Purchase)
+            .where(*conditions)
+            .order_by(Purchase.created_at.desc(), Purchase.id.desc())
+            .limit(query.limit)
+            .offset(query.offset)
         ).all()
         data = [purchase_json(p) for p in rows]
-    return json.dumps({"data": data, "page": {"limit": query.limit, "offset": query.offset, "total": total}},
-                      separators=(",", ":"))
+    return json.dumps(
+        {"data": data, "page": {"limit": query.limit, "offset": query.offset, "total": total}}, separators=(",", ":")
+    )
 
 
 def invalidate(user_id: str) -> None:

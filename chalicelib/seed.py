@@ -7,11 +7,29 @@ from decimal import Decimal
 from chalicelib.config import get_settings
 
 EXAMPLE_ITEMS = [
-    ("skin-ember-blade", "Ember Blade", "A longsword forged in dragonfire. Leaves a trail of embers on every swing.", "skin", "4.99"),
-    ("skin-frost-warden", "Frost Warden Armor", "Glacier-blue plate armor with an aurora shimmer at night.", "skin", "7.99"),
+    (
+        "skin-ember-blade",
+        "Ember Blade",
+        "A longsword forged in dragonfire. Leaves a trail of embers on every swing.",
+        "skin",
+        "4.99",
+    ),
+    (
+        "skin-frost-warden",
+        "Frost Warden Armor",
+        "Glacier-blue plate armor with an aurora shimmer at night.",
+        "skin",
+        "7.99",
+    ),
     ("skin-neon-ronin", "Neon Ronin", "A cyberpunk samurai outfit with pulsing magenta trim.", "skin", "9.99"),
     ("skin-void-wings", "Void Wings", "Cosmetic wings woven from starlight. Purely for showing off.", "skin", "12.99"),
-    ("power-xp-boost-1h", "XP Boost (1 hour)", "Double experience from every match for one hour of play.", "power_up", "1.99"),
+    (
+        "power-xp-boost-1h",
+        "XP Boost (1 hour)",
+        "Double experience from every match for one hour of play.",
+        "power_up",
+        "1.99",
+    ),
     ("power-loot-magnet", "Loot Magnet", "Pulls nearby drops to you for the rest of the match.", "power_up", "0.99"),
     ("power-second-wind", "Second Wind", "Revive once with half health. One use.", "power_up", "2.49"),
     ("gems-pouch-100", "Pouch of 100 Gems", "100 gems to spend in the in-game shop.", "currency_pack", "0.99"),
@@ -36,8 +54,16 @@ def seed() -> int:
         added = 0
         for sku, name, description, item_type, price in EXAMPLE_ITEMS:
             if sku not in existing:
-                session.add(Item(sku=sku, name=name, description=description, type=item_type,
-                                 price=Decimal(price), currency="USD"))
+                session.add(
+                    Item(
+                        sku=sku,
+                        name=name,
+                        description=description,
+                        type=item_type,
+                        price=Decimal(price),
+                        currency="USD",
+                    )
+                )
                 added += 1
         ensure_user(session, get_settings().test_user_id)
     if added:

@@ -33,13 +33,13 @@ class SignatureError(Exception):
 
 
 def _xsolla_digest(body: bytes, secret: str) -> str:
-    return hashlib.sha1(body + secret.encode("utf-8")).hexdigest()
+    return hashlib.sha1(body + secret.encode("utf-8")).hexdigest()  # noqa: S324 - Xsolla's protocol
 
 
 def _hmac_key(secret: str) -> bytes:
     if secret.startswith("whsec_"):
         try:
-            return base64.b64decode(secret[len("whsec_"):], validate=True)
+            return base64.b64decode(secret[len("whsec_") :], validate=True)
         except binascii.Error:
             raise SignatureError("the whsec_ secret is not valid base64") from None
     return secret.encode("utf-8")

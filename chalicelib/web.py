@@ -8,13 +8,11 @@ import functools
 import hashlib
 import json
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import threading
-
-from chalice import Chalice, Response
-from chalice.app import Request
+from chalice.app import Chalice, Request, Response
 
 from chalicelib.config import MAX_BODY_BYTES
 from chalicelib.errors import ApiError, BadRequest, PayloadTooLarge, ValidationFailed, pydantic_details
@@ -45,6 +43,7 @@ _CHALICE_CODES = {
 }
 
 M = TypeVar("M")
+Headers = dict[str, str | list[str]]
 
 
 class App(Chalice):
@@ -55,8 +54,8 @@ class App(Chalice):
     _local = threading.local()
 
     @property  # type: ignore[override]
-    def current_request(self) -> Request | None:
-        return getattr(self._local, "request", None)
+    def current_request(self) -> Request:
+        return self._local.__dict__.get("request")  # type: ignore[return-value]
 
     @current_request.setter
     def current_request(self, value: Request | None) -> None:
@@ -71,23 +70,19 @@ class App(Chalice):
         self._local.context = value
 
 
-def error_response(status: int, code: str, message: str, *, details: Any = None, headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    status: int, code: str, message: str, *, details: Any = None, headers: dict[str, str] | None = None
+) -> Response:
     error: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
         error["details"] = details
-    return Response(
-        body=json.dumps({"error": error}),
-        status_code=status,
-        headers={"Content-Type": "application/json", "Cache-Control": "no-store", **(headers or {})},
-    )
+    sent: Headers = {"Content-Type": "application/json", "Cache-Control": "no-store", **(headers or {})}
+    return Response(body=json.dumps({"error": error}), status_code=status, headers=sent)
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        body=json.dumps(data, separators=(",", ":")),
-        status_code=status,
-        headers={"Content-Type": "application/json", "Cache-Control": "no-store", **(headers or {})},
-    )
+    sent: Headers = {"Content-Type": "application/json", "Cache-Control": "no-store", **(headers or {})}
+    return Response(body=json.dumps(data, separators=(",", ":")), status_code=status, headers=sent)
 
 
 def etag_of(body: str) -> str:
@@ -97,7 +92,7 @@ def etag_of(body: str) -> str:
 def conditional_json(request: Request, body: str, cache_control: str) -> Response:
     """200 with an ETag, or 304 when the client already holds this exact body."""
     etag = etag_of(body)
-    headers = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Authorization"}
+    headers: Headers = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Authorization"}
     presented = request.headers.get("if-none-match", "")
     if presented:
         tags = {t.strip().removeprefix("W/") for t in presented.split(",")}
@@ -119,7 +114,8 @@ def parse_query(request: Request, model: type[M]) -> M:
             if len(values) > 1:
                 raise ValidationFailed(f"query parameter '{name}' given more than once")
             raw[name] = values[0]
-    return _validate(model, raw)
+    result: M = _validate(model, raw)
+    return result
 
 
 def parse_body(request: Request, model: type[M]) -> M:
@@ -130,7 +126,8 @@ def parse_body(request: Request, model: type[M]) -> M:
         raise BadRequest("The body is not valid JSON") from None
     if not isinstance(data, dict):
         raise BadRequest("The body must be a JSON object")
-    return _validate(model, data)
+    result: M = _validate(model, data)
+    return result
 
 
 def _validate(model: Any, data: dict[str, Any]) -> Any:
@@ -152,13 +149,17 @@ def guarded(view: Callable[..., Any]) -> Callable[..., Any]:
             return view(*args, **kwargs)
         except ApiError as exc:
             return error_response(exc.status, exc.code, exc.message, details=exc.details, headers=exc.headers)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the boundary: nothing may escape as a traceback
             from chalicelib.db import is_unavailable
 
             if is_unavailable(exc):
                 log.error("database unavailable in %s: %s", view.__name__, type(exc).__name__)
-                return error_response(503, "SERVICE_UNAVAILABLE", "A backing service is unavailable; retry shortly",
-                                      headers={"Retry-After": "5"})
+                return error_response(
+                    503,
+                    "SERVICE_UNAVAILABLE",
+                    "A backing service is unavailable; retry shortly",
+                    headers={"Retry-After": "5"},
+                )
             frame = exc.__traceback__
             while frame is not None and frame.tb_next is not None:
                 frame = frame.tb_next
@@ -199,5 +200,5 @@ def _normalise_chalice_error(response: Response) -> Response:
     if response.status_code < 400 or not isinstance(body, dict) or "Code" not in body:
         return response
     code, message = _CHALICE_CODES.get(response.status_code, ("ERROR", "The request failed"))
-    headers = {k: v for k, v in response.headers.items() if k.lower() == "allow"}
+    headers = {k: str(v) for k, v in response.headers.items() if k.lower() == "allow"}
     return error_response(response.status_code, code, message, headers=headers)

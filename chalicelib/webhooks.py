@@ -28,7 +28,7 @@ class Reply:
     body: bytes = b""
 
     @property
-    def headers(self) -> dict[str, str]:
+    def headers(self) -> dict[str, str | list[str]]:
         return {"Content-Type": "application/json"} if self.body else {}
 
 
@@ -78,17 +78,28 @@ def handle(raw_body: bytes, headers: Mapping[str, str], *, now: float | None = N
         _record(audit, 204, None)
         log.info("webhook duplicate type=%s key=%s", audit.notification_type, audit.idempotency_key)
         return Reply(204)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - 5xx so that Xsolla retries, never a traceback
         from chalicelib.db import is_unavailable
 
         if is_unavailable(exc):
-            log.error("webhook deferred, database unavailable (%s) type=%s key=%s",
-                      type(exc).__name__, audit.notification_type, audit.idempotency_key)
+            log.error(
+                "webhook deferred, database unavailable (%s) type=%s key=%s",
+                type(exc).__name__,
+                audit.notification_type,
+                audit.idempotency_key,
+            )
             return _error(503, "SERVER_ERROR", "Temporarily unable to process; retry later")
-        log.error("webhook failed with %s type=%s key=%s", type(exc).__name__, audit.notification_type, audit.idempotency_key)
+        log.error(
+            "webhook failed with %s type=%s key=%s", type(exc).__name__, audit.notification_type, audit.idempotency_key
+        )
         return _error(500, "SERVER_ERROR", "Internal error; retry later")
-    log.info("webhook processed type=%s key=%s scheme=%s outcome=%s",
-             audit.notification_type, audit.idempotency_key, audit.scheme, audit.outcome)
+    log.info(
+        "webhook processed type=%s key=%s scheme=%s outcome=%s",
+        audit.notification_type,
+        audit.idempotency_key,
+        audit.scheme,
+        audit.outcome,
+    )
     return reply
 
 
@@ -193,7 +204,12 @@ def _record(audit: Audit, status: int, error_code: str | None, *, session: Any =
     except Exception as exc:
         if not is_unavailable(exc):
             raise
-        log.error("audit row not written (%s) type=%s key=%s", type(exc).__name__, audit.notification_type, audit.idempotency_key)
+        log.error(
+            "audit row not written (%s) type=%s key=%s",
+            type(exc).__name__,
+            audit.notification_type,
+            audit.idempotency_key,
+        )
 
 
 def _claim(session: Any, audit: Audit) -> None:
@@ -212,11 +228,16 @@ def _lock_order(session: Any, notification: Any) -> Any:
     from chalicelib.models import Order, utcnow
 
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        insert: Any = pg_insert
     else:
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        insert = sqlite_insert
     session.execute(
-        insert(Order).values(
+        insert(Order)
+        .values(
             id=notification.order.id,
             user_id=notification.user.external_id,
             status="pending",
@@ -225,7 +246,8 @@ def _lock_order(session: Any, notification: Any) -> Any:
             mode=notification.order.mode,
             provider="xsolla",
             created_at=utcnow(),
-        ).on_conflict_do_nothing(index_elements=["id"])
+        )
+        .on_conflict_do_nothing(index_elements=["id"])
     )
     return session.get(Order, notification.order.id, with_for_update=True, populate_existing=True)
 
@@ -284,14 +306,25 @@ def _order_paid(notification: Any, audit: Audit) -> str | None:
                 return None
             order.status, order.paid_at, order.mode = "paid", utcnow(), notification.order.mode
             for sku, line in lines.items():
-                session.add(Purchase(order_id=order.id, user_id=user_id, item_id=items[sku].id,
-                                     quantity=line.quantity, amount=line.amount, currency=order.currency, status="paid"))
+                session.add(
+                    Purchase(
+                        order_id=order.id,
+                        user_id=user_id,
+                        item_id=items[sku].id,
+                        quantity=line.quantity,
+                        amount=line.amount,
+                        currency=order.currency,
+                        status="paid",
+                    )
+                )
     except IntegrityError:
         raise Duplicate() from None
-    return user_id
+    return str(user_id)
 
 
-def _expected_amounts(order: Any, items: dict[str, Any], lines: dict[str, Any], notification: Any) -> dict[str, Decimal]:
+def _expected_amounts(
+    order: Any, items: dict[str, Any], lines: dict[str, Any], notification: Any
+) -> dict[str, Decimal]:
     """Line totals we expect: those of the order we created, else catalogue price x quantity."""
     if not order.lines:
         return {sku: items[sku].price * line.quantity for sku, line in lines.items()}
@@ -324,4 +357,4 @@ def _order_canceled(notification: Any, audit: Audit) -> str | None:
             session.execute(update(Purchase).where(Purchase.order_id == order.id).values(status="canceled"))
     except IntegrityError:
         raise Duplicate() from None
-    return user_id
+    return str(user_id)

@@ -55,16 +55,23 @@ def _positive(text: str) -> int:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default=DEFAULT_URL, help=f"webhook URL (default {DEFAULT_URL})")
-    parser.add_argument("--secret", default=os.environ.get("XSOLLA_WEBHOOK_SECRET") or DEV_WEBHOOK_SECRET,
-                        help="shared secret (default $XSOLLA_WEBHOOK_SECRET, else the local dev secret)")
+    parser.add_argument(
+        "--secret",
+        default=os.environ.get("XSOLLA_WEBHOOK_SECRET") or DEV_WEBHOOK_SECRET,
+        help="shared secret (default $XSOLLA_WEBHOOK_SECRET, else the local dev secret)",
+    )
     parser.add_argument("--type", default="order_paid", choices=["order_paid", "order_canceled", "user_validation"])
     parser.add_argument("--scheme", default="xsolla", choices=list(signatures.SCHEMES))
     parser.add_argument("--sku", default="skin-ember-blade", help="item SKU (default skin-ember-blade)")
     parser.add_argument("--quantity", type=_positive, default=1)
     parser.add_argument("--user", default=os.environ.get("TEST_USER_ID") or "test-user", help="user external id")
     parser.add_argument("--order-id", type=_positive, default=None, help="Xsolla order id (default: random)")
-    parser.add_argument("--amount", type=_decimal, default=None,
-                        help="line total (default: the item's price x quantity, read from the server's /api/items)")
+    parser.add_argument(
+        "--amount",
+        type=_decimal,
+        default=None,
+        help="line total (default: the item's price x quantity, read from the server's /api/items)",
+    )
     parser.add_argument("--currency", default=None, help="currency (default: the item's)")
     parser.add_argument("--mode", default="sandbox", choices=["sandbox", "default"])
     parser.add_argument("--repeat", type=_positive, default=1, help="send the same bytes N times (idempotency)")
@@ -102,14 +109,20 @@ def build_body(args: argparse.Namespace) -> bytes:
         currency = currency or item_currency
     order_id = args.order_id or xsolla_payloads.new_order_id()
     payload = xsolla_payloads.order_notification(
-        args.type, order_id=order_id, user_id=args.user, currency=currency, mode=args.mode,
-        lines=[xsolla_payloads.Line(sku=args.sku, quantity=args.quantity, amount=amount, item_type=item_type)])
+        args.type,
+        order_id=order_id,
+        user_id=args.user,
+        currency=currency,
+        mode=args.mode,
+        lines=[xsolla_payloads.Line(sku=args.sku, quantity=args.quantity, amount=amount, item_type=item_type)],
+    )
     return xsolla_payloads.encode(payload)
 
 
 def send(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": "application/json", **headers})
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "application/json", **headers}
+    )
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
             return response.status, response.read().decode("utf-8", "replace")

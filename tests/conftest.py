@@ -161,8 +161,15 @@ class Store:
         self.stack = stack
         self.client = Client(app, stage_name="local", project_dir=str(ROOT))
 
-    def request(self, method: str, path: str, *, body: Any = None, headers: dict[str, str] | None = None,
-                token: str | None = None) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        token: str | None = None,
+    ) -> Any:
         sent = dict(headers or {})
         if token:
             sent["Authorization"] = f"Bearer {token}"
@@ -196,8 +203,14 @@ class Store:
         with transaction() as session:
             return item_json(session.scalars(select(Item).where(Item.sku == sku)).one())
 
-    def deliver(self, body: bytes, *, scheme: str = "xsolla", secret: str = WEBHOOK_SECRET,
-                headers: dict[str, str] | None = None) -> Any:
+    def deliver(
+        self,
+        body: bytes,
+        *,
+        scheme: str = "xsolla",
+        secret: str = WEBHOOK_SECRET,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
         from chalicelib.signatures import sign
 
         signed = sign(body, secret, scheme) if headers is None else headers
@@ -223,8 +236,16 @@ def store(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     db.reset_engine()
 
 
-def paid_body(store: Store, *, sku: str = "skin-ember-blade", quantity: int = 1, order_id: int | None = None,
-              user: str = "test-user", kind: str = "order_paid", amount: str | None = None) -> bytes:
+def paid_body(
+    store: Store,
+    *,
+    sku: str = "skin-ember-blade",
+    quantity: int = 1,
+    order_id: int | None = None,
+    user: str = "test-user",
+    kind: str = "order_paid",
+    amount: str | None = None,
+) -> bytes:
     from decimal import Decimal
 
     from chalicelib import xsolla_payloads
@@ -232,8 +253,12 @@ def paid_body(store: Store, *, sku: str = "skin-ember-blade", quantity: int = 1,
     item = store.item(sku)
     line_amount = Decimal(amount) if amount is not None else Decimal(item["price"]) * quantity
     payload = xsolla_payloads.order_notification(
-        kind, order_id=order_id or xsolla_payloads.new_order_id(), user_id=user, currency=item["currency"],
-        lines=[xsolla_payloads.Line(sku=sku, quantity=quantity, amount=line_amount, item_type=item["type"])])
+        kind,
+        order_id=order_id or xsolla_payloads.new_order_id(),
+        user_id=user,
+        currency=item["currency"],
+        lines=[xsolla_payloads.Line(sku=sku, quantity=quantity, amount=line_amount, item_type=item["type"])],
+    )
     return xsolla_payloads.encode(payload)
 
 
@@ -249,8 +274,20 @@ def start_server(env: dict[str, str], log_path: Path) -> Server:
     port = free_port()
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "chalice.cli", "local", "--no-autoreload", "--stage", "local", "--port", str(port)],
-        cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
+        [
+            str(Path(sys.executable).parent / "chalice"),
+            "local",
+            "--no-autoreload",
+            "--stage",
+            "local",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -275,11 +312,19 @@ def stop_server(server: Server) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(new_postgres_database: Any, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def live_server(
+    new_postgres_database: Any, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     """A real HTTP server on its own Postgres database + Redis, migrated and seeded like ``make run``."""
-    env = {"DATABASE_URL": new_postgres_database(), "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": f"live-{secrets.token_hex(6)}",
-           "XSOLLA_WEBHOOK_SECRET": WEBHOOK_SECRET, "SESSION_SECRET": SESSION_SECRET,
-           "ORDER_RATE_LIMIT_PER_MINUTE": "1000", "STAGE": "local"}
+    env = {
+        "DATABASE_URL": new_postgres_database(),
+        "REDIS_URL": redis_url,
+        "REDIS_KEY_PREFIX": f"live-{secrets.token_hex(6)}",
+        "XSOLLA_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "SESSION_SECRET": SESSION_SECRET,
+        "ORDER_RATE_LIMIT_PER_MINUTE": "1000",
+        "STAGE": "local",
+    }
     seed_env = {**os.environ, **env}
     subprocess.run([sys.executable, "scripts/seed_items.py"], cwd=ROOT, env=seed_env, check=True, capture_output=True)
     server = start_server(env, tmp_path_factory.mktemp("server") / "chalice.log")

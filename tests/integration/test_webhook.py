@@ -19,7 +19,12 @@ def test_order_paid_grants_the_item(store):
     response = store.deliver(body)
     assert response.status_code == 204 and response.body == b""
     [purchase] = store.rows(Purchase)
-    assert (purchase.user_id, purchase.quantity, purchase.amount, purchase.status) == ("test-user", 2, Decimal("9.98"), "paid")
+    assert (purchase.user_id, purchase.quantity, purchase.amount, purchase.status) == (
+        "test-user",
+        2,
+        Decimal("9.98"),
+        "paid",
+    )
     [order] = store.rows(Order)
     assert order.status == "paid" and order.paid_at is not None
 
@@ -166,7 +171,9 @@ def test_realistic_payload_with_unmodelled_fields_is_accepted(store):
     payload = json.loads(paid_body(store, sku="gems-chest-550"))
     payload["order"]["mode"] = "sandbox"
     payload["items"][0]["custom_attributes"] = {"purchased": 0, "attr": "value"}
-    payload["items"][0]["promotions"] = [{"amount_without_discount": "6.0000", "amount_with_discount": "4.9900", "sequence": 1}]
+    payload["items"][0]["promotions"] = [
+        {"amount_without_discount": "6.0000", "amount_with_discount": "4.9900", "sequence": 1}
+    ]
     payload["future_field"] = {"nested": [1, 2, 3]}
     payload["billing"]["payment_details"]["payout_currency_rate"] = 1
     response = store.deliver(json.dumps(payload, indent=2, ensure_ascii=False).encode())

@@ -29,8 +29,10 @@ def test_xsolla_known_answer():
         (b"", "78143a5ac4b892a68ce8b0b8b49e26667db0fa07"),
         (b'{"notification_type": "payment"}', "89404631c86da9f508954da7b50799199a6b1d3a"),
         (b'{"notification_type": "user_validation"}', "aa484089c3488897042406bb6b5666d585e10620"),
-        ('{"notification_type":"user_validation","user":{"id":"42","name":"Jörg"}}'.encode(),
-         "5b5234b1a3274994b4a42aed37c780287a584286"),
+        (
+            '{"notification_type":"user_validation","user":{"id":"42","name":"Jörg"}}'.encode(),
+            "5b5234b1a3274994b4a42aed37c780287a584286",
+        ),
     ],
 )
 def test_xsolla_more_known_answers(body, digest):
@@ -62,15 +64,18 @@ def test_missing_header():
         verify(BODY, {}, SECRET)
 
 
-@pytest.mark.parametrize("value", [
-    "7a26ac37af1c6225a34c3657c4b56e7c16cfe651",
-    "signature 7a26ac37af1c6225a34c3657c4b56e7c16cfe651",
-    "Signature 7A26AC37AF1C6225A34C3657C4B56E7C16CFE651",
-    "Signature 7a26ac37af1c6225a34c3657c4b56e7c16cfe65",
-    "Signature 7a26ac37af1c6225a34c3657c4b56e7c16cfe651 ",
-    "Bearer abc",
-    "Signature ٧a26ac37af1c6225a34c3657c4b56e7c16cfe651",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "7a26ac37af1c6225a34c3657c4b56e7c16cfe651",
+        "signature 7a26ac37af1c6225a34c3657c4b56e7c16cfe651",
+        "Signature 7A26AC37AF1C6225A34C3657C4B56E7C16CFE651",
+        "Signature 7a26ac37af1c6225a34c3657c4b56e7c16cfe65",
+        "Signature 7a26ac37af1c6225a34c3657c4b56e7c16cfe651 ",
+        "Bearer abc",
+        "Signature ٧a26ac37af1c6225a34c3657c4b56e7c16cfe651",
+    ],
+)
 def test_malformed_header(value):
     with pytest.raises(SignatureError):
         verify(BODY, {"authorization": value}, SECRET)
@@ -111,8 +116,11 @@ def test_stale_and_future_timestamps_are_rejected():
 
 
 def test_near_miss_standard_signature():
-    headers = {"webhook-id": SW_ID, "webhook-timestamp": str(SW_TS),
-               "webhook-signature": "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OA="}
+    headers = {
+        "webhook-id": SW_ID,
+        "webhook-timestamp": str(SW_TS),
+        "webhook-signature": "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OA=",
+    }
     with pytest.raises(SignatureError):
         verify(SW_BODY, headers, SW_SECRET, now=SW_TS)
 
