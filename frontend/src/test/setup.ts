@@ -1,0 +1,9 @@
+import { afterEach, beforeEach } from 'vitest'
+
+beforeEach(() => {
+  window.sessionStorage.clear()
+})
+
+afterEach(() => {
+  document.body.innerHTML = ''
+})
