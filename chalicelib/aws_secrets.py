@@ -38,7 +38,7 @@ def get_secret(arn: str, *, refresh: bool = False) -> str:
         raise SecretError(f"cannot read secret {arn}: {code}") from exc
     except BotoCoreError as exc:
         raise SecretError(f"cannot read secret {arn}: {type(exc).__name__}") from exc
-    value = response.get("SecretString")
+    value: str | None = response.get("SecretString")
     if value is None:
         raise SecretError(f"secret {arn} has no SecretString (binary secrets are not supported)")
     _values[arn] = value
