@@ -142,7 +142,7 @@ class Names:
 
     @property
     def bucket(self) -> str:
-        return f"{self.prefix}-site-{self.account}-{self.region}"[:63]
+        return f"{self.prefix}-site-{self.account}-{self.region}"[:63].rstrip("-")
 
     def secret(self, spec: SecretSpec) -> str:
         return f"{self.app}/{self.stage}/{spec.suffix}"
@@ -770,6 +770,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"api:        {outputs['api_url']}")
     print(f"storefront: {outputs['site_url']}")
+    log("the storefront calls /api on its own origin: serve both through CloudFront (infra/README.md)")
     print(f"function:   {outputs['function_arn']}")
     for variable, arn in outputs["secret_arns"].items():
         print(f"secret:     {variable}={arn}")

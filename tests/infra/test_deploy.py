@@ -358,3 +358,13 @@ def test_index_html_is_uploaded_last(dist):
 
     assert keys[-1] == "index.html"
     assert sorted(keys) == sorted(DIST)
+
+
+def test_on_aws_the_webhook_secret_must_be_given(aws, clients):
+    names = deploy.Names("game-item-store", "prod", "123456789012", "us-east-1")
+    on_aws = deploy.Target(stage="prod", endpoint_url=None)
+    webhook = deploy.SECRET_SPECS[0]
+
+    with pytest.raises(deploy.DeployError, match="XSOLLA_WEBHOOK_SECRET"):
+        deploy.ensure_secret(clients("secretsmanager"), names, webhook, on_aws)
+    assert clients("secretsmanager").list_secrets()["SecretList"] == []
