@@ -150,6 +150,13 @@ def wipe_and_seed() -> None:
     seed()
 
 
+@dataclass(frozen=True)
+class Reply:
+    status_code: int
+    headers: dict[str, str]
+    body: bytes
+
+
 class Store:
     """The app behind Chalice's test client, plus the helpers tests need."""
 
@@ -176,7 +183,8 @@ class Store:
         raw = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else b"")
         if body is not None and not any(k.lower() == "content-type" for k in sent):
             sent["Content-Type"] = "application/json"
-        return self.client.http.request(method, path, headers=sent, body=raw)
+        response = self.client.http.request(method, path, headers=sent, body=raw)
+        return Reply(response.status_code, {k.lower(): v for k, v in response.headers.items()}, response.body)
 
     def get(self, path: str, **kwargs: Any) -> Any:
         return self.request("GET", path, **kwargs)
