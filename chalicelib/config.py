@@ -39,6 +39,7 @@ class Settings:
     session_ttl_seconds: int
     checkout_provider: str
     accept_sandbox_orders: bool
+    demo_login: bool
     xsolla_project_id: str | None
     xsolla_api_key: str | None
     xsolla_sandbox: bool
@@ -140,6 +141,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         session_ttl_seconds=int(_number(env, "SESSION_TTL_SECONDS", 3600)),
         checkout_provider=provider,
         accept_sandbox_orders=_bool(env.get("ACCEPT_SANDBOX_ORDERS"), stage != "prod"),
+        demo_login=_bool(env.get("DEMO_LOGIN"), stage != "prod"),
         xsolla_project_id=env.get("XSOLLA_PROJECT_ID") or None,
         xsolla_api_key=env.get("XSOLLA_API_KEY") or None,
         xsolla_sandbox=_bool(env.get("XSOLLA_SANDBOX"), True),

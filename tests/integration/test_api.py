@@ -263,3 +263,11 @@ def test_rate_limit_on_order_creation(store, monkeypatch):
     limited = store.post("/api/orders", {"item_id": item["id"]}, token=token)
     assert_error(limited, 429, "RATE_LIMITED")
     assert int(limited.headers["retry-after"]) >= 1
+
+
+def test_demo_login_can_be_switched_off(store, monkeypatch):
+    from chalicelib import config
+
+    monkeypatch.setenv("DEMO_LOGIN", "false")
+    config.reset_settings()
+    assert_error(store.post("/api/session", {}), 404, "NOT_FOUND")

@@ -26,6 +26,7 @@ def test_prod_with_everything_set():
     assert not settings.dev_tools and settings.db_pool_size == 1
     assert settings.database_url == "postgresql+pg8000://u@db/store"
     assert settings.accept_sandbox_orders is False
+    assert settings.demo_login is False
 
 
 @pytest.mark.parametrize("missing", ["DATABASE_URL", "XSOLLA_WEBHOOK_SECRET", "SESSION_SECRET"])
