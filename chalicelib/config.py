@@ -45,6 +45,9 @@ class Settings:
     xsolla_sandbox: bool
     xsolla_api_base: str
     xsolla_return_url: str | None
+    xsolla_api_key_arn: str | None
+    xsolla_default_country: str | None
+    xsolla_timeout_s: float
     db_pool_size: int
     db_connect_timeout_s: float
     db_statement_timeout_ms: int
@@ -78,6 +81,16 @@ def _number(env: Mapping[str, str], name: str, default: float, kind: type = int)
         return float(kind(raw))
     except ValueError:
         raise ConfigError(f"{name} must be a number") from None
+
+
+def _safe_api_base(url: str) -> bool:
+    """The API key travels in every request: plain http only to a local fake of the API."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1"))
 
 
 def normalise_database_url(url: str) -> str:
@@ -125,8 +138,18 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     provider = env.get("CHECKOUT_PROVIDER", "simulated") or "simulated"
     if provider not in CHECKOUT_PROVIDERS:
         raise ConfigError(f"CHECKOUT_PROVIDER must be one of {', '.join(CHECKOUT_PROVIDERS)}")
-    if provider == "xsolla" and not (env.get("XSOLLA_PROJECT_ID") and env.get("XSOLLA_API_KEY")):
-        raise ConfigError("CHECKOUT_PROVIDER=xsolla needs XSOLLA_PROJECT_ID and XSOLLA_API_KEY")
+    api_key_arn = env.get("XSOLLA_API_KEY_ARN") or None
+    if provider == "xsolla" and not (env.get("XSOLLA_PROJECT_ID") and (env.get("XSOLLA_API_KEY") or api_key_arn)):
+        raise ConfigError("CHECKOUT_PROVIDER=xsolla needs XSOLLA_PROJECT_ID and XSOLLA_API_KEY or XSOLLA_API_KEY_ARN")
+    project_id = env.get("XSOLLA_PROJECT_ID") or ""
+    if project_id and not (project_id.isascii() and project_id.isdigit()):
+        raise ConfigError("XSOLLA_PROJECT_ID must be the numeric project id")
+    country = (env.get("XSOLLA_DEFAULT_COUNTRY") or "").upper() or None
+    if country is not None and not (len(country) == 2 and country.isascii() and country.isalpha()):
+        raise ConfigError("XSOLLA_DEFAULT_COUNTRY must be a two-letter ISO 3166-1 country code")
+    api_base = (env.get("XSOLLA_API_BASE") or "https://store.xsolla.com/api").rstrip("/")
+    if not _safe_api_base(api_base):
+        raise ConfigError("XSOLLA_API_BASE must be an https:// URL (http:// only for a loopback host)")
 
     return Settings(
         stage=stage,
@@ -145,8 +168,11 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         xsolla_project_id=env.get("XSOLLA_PROJECT_ID") or None,
         xsolla_api_key=env.get("XSOLLA_API_KEY") or None,
         xsolla_sandbox=_bool(env.get("XSOLLA_SANDBOX"), True),
-        xsolla_api_base=(env.get("XSOLLA_API_BASE") or "https://store.xsolla.com/api").rstrip("/"),
+        xsolla_api_base=api_base,
         xsolla_return_url=env.get("XSOLLA_RETURN_URL") or None,
+        xsolla_api_key_arn=api_key_arn,
+        xsolla_default_country=country,
+        xsolla_timeout_s=float(_number(env, "XSOLLA_TIMEOUT_S", 5.0, float)),
         db_pool_size=int(_number(env, "DB_POOL_SIZE", 1 if production else 5)),
         db_connect_timeout_s=float(_number(env, "DB_CONNECT_TIMEOUT_S", 3.0, float)),
         db_statement_timeout_ms=int(_number(env, "DB_STATEMENT_TIMEOUT_MS", 5000)),
@@ -179,3 +205,15 @@ def webhook_secret(*, refresh: bool = False) -> str:
         return aws_secrets.get_secret(settings.webhook_secret_arn, refresh=refresh)
     assert settings.webhook_secret is not None
     return settings.webhook_secret
+
+
+def xsolla_api_key(*, refresh: bool = False) -> str:
+    """The Store API key, from XSOLLA_API_KEY or, in AWS, Secrets Manager (XSOLLA_API_KEY_ARN wins)."""
+    settings = get_settings()
+    if settings.xsolla_api_key_arn:
+        from chalicelib import aws_secrets
+
+        return aws_secrets.get_secret(settings.xsolla_api_key_arn, refresh=refresh)
+    if settings.xsolla_api_key is None:
+        raise ConfigError("XSOLLA_API_KEY or XSOLLA_API_KEY_ARN is not set")
+    return settings.xsolla_api_key
