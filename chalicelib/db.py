@@ -98,6 +98,8 @@ def is_unavailable(exc: BaseException) -> bool:
     """A fault of the database or the network to it, as opposed to a bug or bad input."""
     from sqlalchemy import exc as sa_exc
 
-    if isinstance(exc, sa_exc.IntegrityError):
+    # Constraint violations, bad data and bad SQL are ours to fix, not to retry; everything else a
+    # driver raises (refused or dropped connections, statement and lock timeouts) is transient.
+    if isinstance(exc, (sa_exc.IntegrityError, sa_exc.DataError, sa_exc.ProgrammingError)):
         return False
-    return isinstance(exc, (sa_exc.DBAPIError, sa_exc.TimeoutError)) or isinstance(exc, (ConnectionError, TimeoutError))
+    return isinstance(exc, (sa_exc.DBAPIError, sa_exc.TimeoutError, ConnectionError, TimeoutError))

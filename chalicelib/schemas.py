@@ -15,6 +15,8 @@ ItemType = Literal["skin", "power_up", "currency_pack", "bundle"]
 SortKey = Literal["name", "-name", "price", "-price", "newest"]
 MAX_BIGINT = 2**63 - 1
 MAX_JS_INT = 2**53 - 1
+# No control characters (a NUL byte is not storable in Postgres text) in anything that reaches SQL.
+SafeText = Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f]*$")]
 MoneyString = Annotated[str, Field(pattern=r"^\d+\.\d{2}$", examples=["4.99"])]
 NonNegativeDecimal = Annotated[Decimal, Field(ge=0, le=Decimal("1e9"), allow_inf_nan=False, decimal_places=2)]
 
@@ -32,7 +34,7 @@ class PageQuery(Strict):
 
 
 class ItemQuery(PageQuery):
-    q: str | None = Field(None, min_length=1, max_length=64)
+    q: SafeText | None = Field(None, min_length=1, max_length=64)
     type: ItemType | None = None
     min_price: NonNegativeDecimal | None = None
     max_price: NonNegativeDecimal | None = None
@@ -191,7 +193,7 @@ def _decimal_from_json(value: Any) -> Any:
 
 
 class WebhookItem(Lenient):
-    sku: str = Field(min_length=1, max_length=64)
+    sku: SafeText = Field(min_length=1, max_length=64)
     type: str | None = Field(None, max_length=64)
     quantity: StrictInt = Field(ge=1, le=10_000)
     amount: Decimal = Field(ge=0, le=Decimal("1e9"), allow_inf_nan=False)
@@ -203,7 +205,7 @@ class WebhookItem(Lenient):
 class WebhookOrder(Lenient):
     id: StrictInt = Field(ge=1, le=MAX_BIGINT)
     mode: Literal["default", "sandbox"] = "default"
-    currency: str = Field(min_length=3, max_length=3)
+    currency: SafeText = Field(min_length=3, max_length=3)
     amount: Decimal = Field(ge=0, le=Decimal("1e9"), allow_inf_nan=False)
     status: str | None = Field(None, max_length=32)
 
@@ -211,7 +213,7 @@ class WebhookOrder(Lenient):
 
 
 class WebhookUser(Lenient):
-    external_id: str = Field(min_length=1, max_length=255)
+    external_id: SafeText = Field(min_length=1, max_length=255)
     email: str | None = Field(None, max_length=320)
 
 
@@ -227,7 +229,7 @@ class OrderNotification(Lenient):
 
 
 class ValidationUser(Lenient):
-    id: str = Field(min_length=1, max_length=255)
+    id: SafeText = Field(min_length=1, max_length=255)
 
     @field_validator("id", mode="before")
     @classmethod

@@ -271,3 +271,7 @@ def test_demo_login_can_be_switched_off(store, monkeypatch):
     monkeypatch.setenv("DEMO_LOGIN", "false")
     config.reset_settings()
     assert_error(store.post("/api/session", {}), 404, "NOT_FOUND")
+
+
+def test_control_characters_in_search_are_400_not_a_database_error(store):
+    assert_error(store.get("/api/items?q=ab%00cd"), 400, "VALIDATION_ERROR")

@@ -253,3 +253,14 @@ def test_the_local_pay_button_goes_through_the_real_webhook(store):
     [event] = store.rows(WebhookEvent)
     assert event.outcome == "granted" and event.scheme == "xsolla"
     assert store.rows(Purchase)[0].quantity == 3
+
+
+def test_control_characters_in_stored_fields_are_invalid_parameter_not_a_retry(store):
+    for field in ("sku", "external_id"):
+        payload = json.loads(paid_body(store))
+        if field == "sku":
+            payload["items"][0]["sku"] = "skin\x00ember"
+        else:
+            payload["user"]["external_id"] = "test\x00user"
+        response = store.deliver(json.dumps(payload).encode())
+        assert response.status_code == 400 and error_code(response) == "INVALID_PARAMETER"
