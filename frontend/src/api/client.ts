@@ -75,7 +75,9 @@ async function toApiError(response: Response): Promise<ApiError> {
   const error = (payload as { error?: { code?: unknown; message?: unknown; details?: unknown } })
     ?.error
   if (error && typeof error.code === 'string') {
-    const message = typeof error.message === 'string' ? error.message : friendlyMessage(response.status)
+    // A server fault's own text is for operators; players get the friendly one.
+    const message =
+      typeof error.message === 'string' && response.status < 500 ? error.message : friendlyMessage(response.status)
     return new ApiError(response.status, error.code, message, error.details)
   }
   return new ApiError(response.status, `http_${response.status}`, friendlyMessage(response.status))

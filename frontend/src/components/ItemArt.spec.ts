@@ -15,6 +15,15 @@ describe('ItemArt', () => {
     const wrapper = mount(ItemArt, { props: { type: 'emote', sku: 'wave' } })
 
     expect(wrapper.classes()).toContain('art--other')
+    expect(wrapper.get('svg').attributes('data-icon')).toBe('star')
+  })
+
+  it('picks the same icon of its type for the same sku every time', () => {
+    const icons = (sku: string) => mount(ItemArt, { props: { type: 'skin', sku } }).get('svg').attributes('data-icon')
+    const skus = ['skin-a', 'skin-b', 'skin-c', 'skin-d', 'skin-e', 'skin-f']
+
+    expect(skus.map(icons)).toEqual(skus.map(icons))
+    expect(new Set(skus.map(icons))).toEqual(new Set(['sword', 'shield']))
   })
 
   it('shows same-origin images but not ones the CSP would block', () => {

@@ -95,7 +95,8 @@ describe('useItems', () => {
     stubFetch(() => (down ? errorReply(503, 'UNAVAILABLE', 'Database unavailable') : { body: page([makeItem()]) }))
     const { items, scope } = setup()
     await flushPromises()
-    expect(items.error.value?.message).toBe('Database unavailable')
+    expect(items.error.value).toMatchObject({ status: 503, code: 'UNAVAILABLE' })
+    expect(items.error.value?.message).toBe('The store is having trouble right now. Please try again.')
 
     down = false
     await items.reload()

@@ -133,11 +133,17 @@ describe('StoreView', () => {
     expect((wrapper.emitted('buy')?.[0]?.[0] as { sku: string }).sku).toBe('sku-2')
   })
 
-  it('shows a server error message from the envelope', async () => {
-    stubFetch(() => errorReply(503, 'UNAVAILABLE', 'Database unavailable'))
+  it('shows the message of a rejected request, but not the text of a server fault', async () => {
+    let status = 400
+    stubFetch(() => errorReply(status, 'INVALID_PARAMETER', status === 400 ? 'q is too long' : 'pool exhausted'))
     const wrapper = mount(StoreView)
     await flushPromises()
+    expect(wrapper.get('[role="alert"]').text()).toContain('q is too long')
 
-    expect(wrapper.get('[role="alert"]').text()).toContain('Database unavailable')
+    status = 500
+    await wrapper.get('[role="alert"] button').trigger('click')
+    await flushPromises()
+    expect(wrapper.get('[role="alert"]').text()).toContain('The store is having trouble right now.')
+    expect(wrapper.text()).not.toContain('pool exhausted')
   })
 })
