@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from chalicelib.config import DEV_WEBHOOK_SECRET
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 LOCALSTACK_ENDPOINT = "http://localhost:4566"
 DEFAULT_REGION = "us-east-1"
@@ -96,6 +98,8 @@ class SecretSpec:
 
     arn_variable: str
     suffix: str
+    generated: bool = False
+    local_default: str | None = None
 
     @property
     def value_variable(self) -> str:
@@ -103,8 +107,10 @@ class SecretSpec:
 
 
 SECRET_SPECS = (
-    SecretSpec("XSOLLA_WEBHOOK_SECRET_ARN", "xsolla-webhook-secret"),
-    SecretSpec("SESSION_SECRET_ARN", "session-secret"),
+    # The dev default on emulators lets scripts/simulate_webhook.py sign deliveries to LocalStack.
+    SecretSpec("XSOLLA_WEBHOOK_SECRET_ARN", "xsolla-webhook-secret", local_default=DEV_WEBHOOK_SECRET),
+    SecretSpec("SESSION_SECRET_ARN", "session-secret", generated=True),
+    SecretSpec("XSOLLA_API_KEY_ARN", "xsolla-api-key"),
 )
 
 
@@ -329,14 +335,10 @@ def ensure_secret(client: Any, names: Names, spec: SecretSpec, target: Target) -
 
 
 def _first_value(spec: SecretSpec, target: Target) -> str:
-    if spec.value_variable == "SESSION_SECRET":
+    if spec.generated:
         return secrets.token_urlsafe(32)
-    if target.local:
-        # The same dev default the backend and scripts/simulate_webhook.py use, so the simulator
-        # can sign deliveries to the LocalStack deployment.
-        from chalicelib.config import DEV_WEBHOOK_SECRET
-
-        return DEV_WEBHOOK_SECRET
+    if target.local and spec.local_default is not None:
+        return spec.local_default
     raise DeployError(f"set {spec.value_variable} (the value from the Xsolla dashboard) to create the secret")
 
 

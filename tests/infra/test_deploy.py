@@ -368,3 +368,26 @@ def test_on_aws_the_webhook_secret_must_be_given(aws, clients):
     with pytest.raises(deploy.DeployError, match="XSOLLA_WEBHOOK_SECRET"):
         deploy.ensure_secret(clients("secretsmanager"), names, webhook, on_aws)
     assert clients("secretsmanager").list_secrets()["SecretList"] == []
+
+
+def test_a_stage_that_declares_the_api_key_arn_gets_that_secret(run, clients, project, monkeypatch):
+    config_path = project / ".chalice" / "config.json"
+    config = json.loads(config_path.read_text())
+    config["stages"]["localstack"]["environment_variables"]["XSOLLA_API_KEY_ARN"] = ""
+    config_path.write_text(json.dumps(config))
+    monkeypatch.setenv("XSOLLA_API_KEY", "key-from-publisher-account")
+
+    assert run() == 0
+
+    sm = clients("secretsmanager")
+    name = "game-item-store/localstack/xsolla-api-key"
+    assert sm.get_secret_value(SecretId=name)["SecretString"] == "key-from-publisher-account"
+    variables = clients("lambda").get_function(FunctionName=PREFIX)["Configuration"]["Environment"]["Variables"]
+    assert variables["XSOLLA_API_KEY_ARN"] == sm.describe_secret(SecretId=name)["ARN"]
+
+
+def test_secrets_the_stage_does_not_declare_are_not_created(run, clients):
+    assert run() == 0
+
+    names = {s["Name"] for s in clients("secretsmanager").list_secrets()["SecretList"]}
+    assert names == {WEBHOOK, SESSION}
