@@ -138,6 +138,37 @@ test('storefront end to end', { skip, timeout: 120_000 }, async (t) => {
     }
   })
 
+  await t.test('keyboard: open checkout with Enter, close with Escape, focus comes back', async () => {
+    const { context, page, problems } = await openStore(DESKTOP)
+    try {
+      const buy = page.locator('[data-testid="buy-button"]').first()
+      await buy.focus()
+      await page.keyboard.press('Enter')
+      await page.locator('[data-testid="checkout-status"][data-status="pending"]').waitFor()
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'checkout-title')
+      // A modal <dialog> makes the page inert; Tab may leave for the browser's own UI (the
+      // body here) but must never reach the page behind it.
+      const seen = new Set()
+      for (let i = 0; i < 8; i++) {
+        await page.keyboard.press('Tab')
+        const where = await page.evaluate(() => {
+          const active = document.activeElement
+          if (!active || active === document.body) return 'browser'
+          return active.closest('dialog') ? active.textContent?.trim() || active.id : 'PAGE BEHIND'
+        })
+        assert.notEqual(where, 'PAGE BEHIND', 'focus stays out of the page behind the dialog')
+        seen.add(where)
+      }
+      assert.ok(seen.has('Simulate payment'), 'Tab reaches the dialog controls')
+      await page.keyboard.press('Escape')
+      await page.locator('dialog').waitFor({ state: 'detached' })
+      assert.ok(await buy.evaluate((element) => element === document.activeElement), 'focus returns to Buy')
+      assert.deepEqual(problems, [])
+    } finally {
+      await context.close()
+    }
+  })
+
   await t.test('phone: buy, pay with the Simulate payment button, see the purchase', async () => {
     const { context, page, problems, marker } = await openStore(PHONE)
     try {

@@ -175,6 +175,69 @@ describe('useCheckout', () => {
     scope.stop()
   })
 
+  it('never runs two polls at once and settles once when Simulate races the timer', async () => {
+    const remote = { status: 'pending' as Order['status'] }
+    let releaseSlowPoll: () => void = () => {}
+    let slow = false
+    const { calls } = backend(remote, (call) => {
+      if (call.path === '/api/dev/orders/1234567890123/pay') {
+        remote.status = 'paid'
+        return { body: { order_id: 1234567890123, status: 'paid', webhook_status: 204 } }
+      }
+      if (slow && call.path === '/api/orders/1234567890123') {
+        slow = false
+        return new Promise((resolve) => {
+          releaseSlowPoll = () => resolve({ body: makeOrder({ status: remote.status }) })
+        })
+      }
+      return undefined
+    })
+    const { checkout, scope, onSettled } = setup()
+    await checkout.buy(makeItem())
+
+    slow = true
+    await checkout.simulatePayment()
+    expect(orderPolls(calls)).toBe(1)
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(orderPolls(calls)).toBe(1)
+
+    releaseSlowPoll()
+    await flushPromises()
+    await vi.advanceTimersByTimeAsync(1000)
+
+    expect(checkout.status.value).toBe('paid')
+    expect(onSettled).toHaveBeenCalledTimes(1)
+    expect(orderPolls(calls)).toBe(1)
+    scope.stop()
+  })
+
+  it('keeps polling a new order bought while an old poll was still out', async () => {
+    let releaseSlowPoll: () => void = () => {}
+    let slow = false
+    const { calls } = backend({ status: 'pending' }, (call) => {
+      if (slow && call.path.startsWith('/api/orders/')) {
+        slow = false
+        return new Promise((resolve) => {
+          releaseSlowPoll = () => resolve({ body: makeOrder() })
+        })
+      }
+      return undefined
+    })
+    const { checkout, scope } = setup()
+    await checkout.buy(makeItem())
+    slow = true
+    await vi.advanceTimersByTimeAsync(500)
+
+    checkout.close()
+    await checkout.buy(makeItem())
+    releaseSlowPoll()
+    await vi.advanceTimersByTimeAsync(1000)
+
+    expect(orderPolls(calls)).toBe(3)
+    expect(checkout.status.value).toBe('pending')
+    scope.stop()
+  })
+
   it('reports a rejected simulated webhook', async () => {
     backend({ status: 'pending' }, (call) =>
       call.path.startsWith('/api/dev/') ? { body: { order_id: 1, status: 'pending', webhook_status: 400 } } : undefined,

@@ -1,5 +1,5 @@
 import { computed, getCurrentScope, onScopeDispose, ref, shallowRef } from 'vue'
-import { api, isAbort, type ApiClient, type ApiError } from '@/api/client'
+import { api, type ApiClient, type ApiError } from '@/api/client'
 import type { Item, Order } from '@/api/types'
 import { config } from '@/config'
 import { toApiError } from './errors'
@@ -27,19 +27,18 @@ export function useCheckout(client: ApiClient = api, options: CheckoutOptions = 
     failure.value ? 'failed' : (order.value?.status ?? null),
   )
 
-  // Each buy or close starts a new generation, so late answers from an older one are dropped.
+  // Each buy or close starts a new generation; answers that arrive for an older one are dropped.
+  // In-flight polls are left to finish rather than aborted: they are short, and an abort shows
+  // up as a failed request in the browser for no benefit.
   let generation = 0
   let timer: ReturnType<typeof setTimeout> | undefined
-  let controller: AbortController | null = null
-  let polling = false
+  let inFlight: number | null = null
   let pollAgainAtOnce = false
+  let settledGeneration = -1
 
   function stopPolling() {
     clearTimeout(timer)
     timer = undefined
-    controller?.abort()
-    controller = null
-    polling = false
     pollAgainAtOnce = false
   }
 
@@ -48,43 +47,51 @@ export function useCheckout(client: ApiClient = api, options: CheckoutOptions = 
     timer = setTimeout(() => void poll(gen), delay)
   }
 
+  function settle(gen: number, settled: Order) {
+    if (settledGeneration === gen) return
+    settledGeneration = gen
+    options.onSettled?.(settled)
+  }
+
   async function poll(gen: number) {
     const current = order.value
-    if (!current || gen !== generation || current.status !== 'pending') return
-    polling = true
-    const own = new AbortController()
-    controller = own
+    if (inFlight === gen || !current || gen !== generation || current.status !== 'pending') return
+    inFlight = gen
+    let again = true
     try {
-      const next = await client.getOrder(current.order_id, own.signal)
+      const next = await client.getOrder(current.order_id)
       if (gen !== generation) return
       reconnecting.value = false
       order.value = { ...current, ...next }
       if (next.status !== 'pending') {
-        options.onSettled?.(order.value)
-        return
+        again = false
+        settle(gen, order.value)
       }
     } catch (caught) {
-      if (isAbort(caught) || gen !== generation) return
+      if (gen !== generation) return
       const error = toApiError(caught)
       if (error.status === 404) {
+        again = false
         failure.value = error
-        return
+      } else {
+        reconnecting.value = true
       }
-      reconnecting.value = true
     } finally {
-      if (controller === own) {
-        controller = null
-        polling = false
-      }
+      if (inFlight === gen) inFlight = null
     }
+    if (!again || gen !== generation) return
     const delay = pollAgainAtOnce ? 0 : interval
     pollAgainAtOnce = false
     schedule(gen, delay)
   }
 
   function pollNow() {
-    if (polling) pollAgainAtOnce = true
-    else void poll(generation)
+    if (inFlight === generation) {
+      pollAgainAtOnce = true
+      return
+    }
+    clearTimeout(timer)
+    void poll(generation)
   }
 
   async function buy(selected: Item, paymentWindow: Window | null = null) {
@@ -107,7 +114,7 @@ export function useCheckout(client: ApiClient = api, options: CheckoutOptions = 
       if (created.payment_url && paymentWindow) paymentWindow.location.href = created.payment_url
       else paymentWindow?.close()
       if (created.status === 'pending') schedule(gen, interval)
-      else options.onSettled?.(created)
+      else settle(gen, created)
     } catch (caught) {
       paymentWindow?.close()
       if (gen !== generation) return
