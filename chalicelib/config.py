@@ -172,7 +172,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         xsolla_return_url=env.get("XSOLLA_RETURN_URL") or None,
         xsolla_api_key_arn=api_key_arn,
         xsolla_default_country=country,
-        xsolla_timeout_s=float(_number(env, "XSOLLA_TIMEOUT_S", 5.0, float)),
+        xsolla_timeout_s=float(_number(env, "XSOLLA_TIMEOUT_S", 4.0, float)),
         db_pool_size=int(_number(env, "DB_POOL_SIZE", 1 if production else 5)),
         db_connect_timeout_s=float(_number(env, "DB_CONNECT_TIMEOUT_S", 3.0, float)),
         db_statement_timeout_ms=int(_number(env, "DB_STATEMENT_TIMEOUT_MS", 5000)),

@@ -65,7 +65,7 @@ def _check_rate(user_id: str) -> None:
 def create_order(user_id: str, request: OrderCreate, *, client_ip: str | None = None) -> dict[str, Any]:
     from chalicelib import checkout
     from chalicelib.db import transaction
-    from chalicelib.models import Item, Order, OrderLine
+    from chalicelib.models import Item, Order, OrderLine, User
 
     _check_rate(user_id)
     with transaction() as session:
@@ -73,8 +73,12 @@ def create_order(user_id: str, request: OrderCreate, *, client_ip: str | None = 
         if item is None:
             raise ValidationFailed("The item does not exist", details=[{"field": "item_id", "message": "unknown item"}])
         sku, price, currency = item.sku, item.price, item.currency
+        user = session.get(User, user_id)
+        email = user.email if user is not None else None
     amount = price * request.quantity
-    started = checkout.start(user_id=user_id, sku=sku, quantity=request.quantity, client_ip=client_ip)
+    started = checkout.start(
+        user_id=user_id, email=email, sku=sku, quantity=request.quantity, currency=currency, client_ip=client_ip
+    )
     with transaction() as session:
         ensure_user(session, user_id)
         order = Order(
