@@ -101,10 +101,11 @@ async function expectSettledQuickly(page, orderId, startedAt) {
   const elapsed = Date.now() - startedAt
   assert.ok(elapsed <= SETTLE_BUDGET_MS, `settled in ${elapsed} ms`)
   assert.equal((await row.locator('[data-testid="purchase-status"]').textContent())?.trim(), 'paid')
+  return elapsed
 }
 
 test('storefront end to end', { skip, timeout: 120_000 }, async (t) => {
-  await t.test('desktop: buy, pay through the webhook simulator, see the purchase', async () => {
+  await t.test('desktop: buy, pay through the webhook simulator, see the purchase', async (sub) => {
     const { context, page, problems, marker } = await openStore(DESKTOP)
     try {
       assert.ok((await page.locator('[data-testid="item-card"]').count()) > 0)
@@ -126,7 +127,8 @@ test('storefront end to end', { skip, timeout: 120_000 }, async (t) => {
         '--user', 'test-user',
         '--url', `${BASE_URL}/api/webhooks/payment`,
       ], { cwd: REPO_ROOT, timeout: 30_000 })
-      await expectSettledQuickly(page, orderId, Date.now())
+      const elapsed = await expectSettledQuickly(page, orderId, Date.now())
+      sub.diagnostic(`paid and listed ${elapsed} ms after the simulator returned`)
       await shoot(page, 'success-desktop')
 
       assert.equal(await page.evaluate(() => window.__e2eMarker), marker, 'no page reload happened')
@@ -169,7 +171,7 @@ test('storefront end to end', { skip, timeout: 120_000 }, async (t) => {
     }
   })
 
-  await t.test('phone: buy, pay with the Simulate payment button, see the purchase', async () => {
+  await t.test('phone: buy, pay with the Simulate payment button, see the purchase', async (sub) => {
     const { context, page, problems, marker } = await openStore(PHONE)
     try {
       await shoot(page, 'store-phone')
@@ -178,7 +180,8 @@ test('storefront end to end', { skip, timeout: 120_000 }, async (t) => {
 
       const started = Date.now()
       await page.getByRole('button', { name: 'Simulate payment' }).click()
-      await expectSettledQuickly(page, orderId, started)
+      const elapsed = await expectSettledQuickly(page, orderId, started)
+      sub.diagnostic(`paid and listed ${elapsed} ms after the Simulate payment click`)
       await shoot(page, 'success-phone')
 
       await page.getByRole('button', { name: 'View my purchases' }).click()
