@@ -148,10 +148,16 @@ def _dispatch(payload: dict[str, Any], audit: Audit) -> Reply:
     if kind in ("order_paid", "order_canceled"):
         notification = _validated(schemas.OrderNotification, payload)
         audit.idempotency_key = f"{kind}:{notification.order.id}"
-        user_id = _order_paid(notification, audit) if kind == "order_paid" else _order_canceled(notification, audit)
-        if user_id is not None:
-            from chalicelib import purchases
+        from chalicelib import purchases
 
+        try:
+            user_id = _order_paid(notification, audit) if kind == "order_paid" else _order_canceled(notification, audit)
+        except Duplicate:
+            # The first delivery may have committed and lost the answer to COMMIT: it answered
+            # 5xx without invalidating, and this retry is the only chance to do it.
+            purchases.invalidate(notification.user.external_id)
+            raise
+        if user_id is not None:
             purchases.invalidate(user_id)
         return Reply(204)
     if kind == "user_validation":
