@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from chalicelib.config import get_settings
+from chalicelib.config import get_settings, session_secret
 from chalicelib.errors import Unauthorized
 
 ISSUER = "game-item-store"
@@ -21,7 +21,7 @@ def issue_token(user_id: str, *, now: datetime | None = None) -> tuple[str, date
     issued = now or datetime.now(UTC)
     expires = issued + timedelta(seconds=settings.session_ttl_seconds)
     claims = {"sub": user_id, "iat": issued, "exp": expires, "iss": ISSUER, "aud": AUDIENCE}
-    return jwt.encode(claims, settings.session_secret, algorithm=ALGORITHM), expires
+    return jwt.encode(claims, session_secret(), algorithm=ALGORITHM), expires
 
 
 def user_from_headers(headers: Mapping[str, str]) -> str:
@@ -32,7 +32,7 @@ def user_from_headers(headers: Mapping[str, str]) -> str:
     try:
         claims = jwt.decode(
             token.strip(),
-            get_settings().session_secret,
+            session_secret(),
             algorithms=[ALGORITHM],
             audience=AUDIENCE,
             issuer=ISSUER,

@@ -35,7 +35,8 @@ class Settings:
     webhook_secret_arn: str | None
     signature_schemes: tuple[str, ...]
     test_user_id: str
-    session_secret: str
+    session_secret: str | None
+    session_secret_arn: str | None
     session_ttl_seconds: int
     checkout_provider: str
     accept_sandbox_orders: bool
@@ -49,6 +50,8 @@ class Settings:
     xsolla_default_country: str | None
     xsolla_timeout_s: float
     db_pool_size: int
+    db_max_overflow: int
+    db_ssl: bool
     db_connect_timeout_s: float
     db_statement_timeout_ms: int
     redis_timeout_s: float
@@ -120,12 +123,13 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             raise ConfigError("XSOLLA_WEBHOOK_SECRET or XSOLLA_WEBHOOK_SECRET_ARN is required outside the local stage")
         secret = DEV_WEBHOOK_SECRET
 
-    session_secret = env.get("SESSION_SECRET") or ""
-    if not session_secret:
+    session_secret = env.get("SESSION_SECRET") or None
+    session_secret_arn = env.get("SESSION_SECRET_ARN") or None
+    if session_secret is None and session_secret_arn is None:
         if production:
-            raise ConfigError("SESSION_SECRET is required outside the local stage")
+            raise ConfigError("SESSION_SECRET or SESSION_SECRET_ARN is required outside the local stage")
         session_secret = DEV_SESSION_SECRET
-    if production and len(session_secret.encode("utf-8")) < 32:
+    if production and session_secret is not None and len(session_secret.encode("utf-8")) < 32:
         raise ConfigError("SESSION_SECRET must be at least 32 bytes")
 
     schemes = tuple(
@@ -161,6 +165,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         signature_schemes=schemes,
         test_user_id=env.get("TEST_USER_ID") or "test-user",
         session_secret=session_secret,
+        session_secret_arn=session_secret_arn,
         session_ttl_seconds=int(_number(env, "SESSION_TTL_SECONDS", 3600)),
         checkout_provider=provider,
         accept_sandbox_orders=_bool(env.get("ACCEPT_SANDBOX_ORDERS"), stage != "prod"),
@@ -173,7 +178,10 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         xsolla_api_key_arn=api_key_arn,
         xsolla_default_country=country,
         xsolla_timeout_s=float(_number(env, "XSOLLA_TIMEOUT_S", 4.0, float)),
+        # A Lambda environment serves one request at a time: one connection is all it can use.
         db_pool_size=int(_number(env, "DB_POOL_SIZE", 1 if production else 5)),
+        db_max_overflow=int(_number(env, "DB_MAX_OVERFLOW", 0 if production else 5)),
+        db_ssl=_bool(env.get("DB_SSL"), False),
         db_connect_timeout_s=float(_number(env, "DB_CONNECT_TIMEOUT_S", 3.0, float)),
         db_statement_timeout_ms=int(_number(env, "DB_STATEMENT_TIMEOUT_MS", 5000)),
         redis_timeout_s=float(_number(env, "REDIS_TIMEOUT_S", 0.05, float)),
@@ -195,16 +203,42 @@ def reset_settings() -> None:
     get_settings.cache_clear()
 
 
+SECRET_REFRESH_INTERVAL_S = 30.0
+_last_refresh: dict[str, float] = {}
+
+
+def _from_secrets_manager(arn: str, refresh: bool) -> str:
+    import time
+
+    from chalicelib import aws_secrets
+
+    # A flood of forged webhooks must not become one Secrets Manager call each.
+    if refresh and time.monotonic() - _last_refresh.get(arn, float("-inf")) < SECRET_REFRESH_INTERVAL_S:
+        refresh = False
+    if refresh:
+        _last_refresh[arn] = time.monotonic()
+    value = aws_secrets.get_secret(arn, refresh=refresh)
+    if not value:
+        raise ConfigError("the secret in Secrets Manager is empty")
+    return value
+
+
 def webhook_secret(*, refresh: bool = False) -> str:
     """The shared webhook secret. refresh=True re-reads Secrets Manager after a failed
-    signature, so a rotated secret is picked up without a redeploy."""
+    signature (at most every 30 s), so a rotated secret is picked up without a redeploy."""
     settings = get_settings()
     if settings.webhook_secret_arn:
-        from chalicelib import aws_secrets
-
-        return aws_secrets.get_secret(settings.webhook_secret_arn, refresh=refresh)
+        return _from_secrets_manager(settings.webhook_secret_arn, refresh)
     assert settings.webhook_secret is not None
     return settings.webhook_secret
+
+
+def session_secret() -> str:
+    settings = get_settings()
+    if settings.session_secret_arn:
+        return _from_secrets_manager(settings.session_secret_arn, refresh=False)
+    assert settings.session_secret is not None
+    return settings.session_secret
 
 
 def xsolla_api_key(*, refresh: bool = False) -> str:

@@ -17,7 +17,13 @@ _sessions: sessionmaker[Session] | None = None
 
 
 def build_engine(
-    url: str, *, pool_size: int = 5, connect_timeout_s: float = 3.0, statement_timeout_ms: int = 5000
+    url: str,
+    *,
+    pool_size: int = 5,
+    max_overflow: int = 5,
+    connect_timeout_s: float = 3.0,
+    statement_timeout_ms: int = 5000,
+    ssl: bool = False,
 ) -> Engine:
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
@@ -27,21 +33,26 @@ def build_engine(
         return engine
     # pg8000 has no timeouts by default: a hung database would hang the webhook past
     # Xsolla's 3 s budget instead of failing fast into a 5xx it will retry.
+    connect_args: dict[str, Any] = {
+        "timeout": connect_timeout_s,
+        "application_name": "game-item-store",
+        "startup_params": {
+            "statement_timeout": str(statement_timeout_ms),
+            "lock_timeout": str(statement_timeout_ms),
+        },
+    }
+    if ssl:
+        import ssl as tls
+
+        connect_args["ssl_context"] = tls.create_default_context()
     return create_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=max_overflow,
         pool_timeout=connect_timeout_s,
         pool_pre_ping=True,
         pool_recycle=300,
-        connect_args={
-            "timeout": connect_timeout_s,
-            "application_name": "game-item-store",
-            "startup_params": {
-                "statement_timeout": str(statement_timeout_ms),
-                "lock_timeout": str(statement_timeout_ms),
-            },
-        },
+        connect_args=connect_args,
     )
 
 
@@ -69,6 +80,8 @@ def get_engine() -> Engine:
         _engine = build_engine(
             settings.database_url,
             pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            ssl=settings.db_ssl,
             connect_timeout_s=settings.db_connect_timeout_s,
             statement_timeout_ms=settings.db_statement_timeout_ms,
         )

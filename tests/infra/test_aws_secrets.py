@@ -99,3 +99,27 @@ def test_importing_the_module_does_not_import_boto3():
     result = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True)
 
     assert result.stdout.strip() == "[]"
+
+
+def test_config_reads_both_secrets_from_secrets_manager_and_throttles_refreshes(secrets, monkeypatch):
+    from chalicelib import config
+
+    webhook = secrets.create_secret(Name="store/webhook-secret", SecretString="hook-1")["ARN"]
+    session = secrets.create_secret(Name="store/session-secret", SecretString="k" * 40)["ARN"]
+    monkeypatch.setenv("STAGE", "prod")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@db/store")
+    monkeypatch.setenv("XSOLLA_WEBHOOK_SECRET_ARN", webhook)
+    monkeypatch.setenv("SESSION_SECRET_ARN", session)
+    monkeypatch.setattr(config, "_last_refresh", {})
+    config.reset_settings()
+    try:
+        assert config.webhook_secret() == "hook-1"
+        assert config.session_secret() == "k" * 40
+        secrets.put_secret_value(SecretId=webhook, SecretString="hook-2")
+        assert config.webhook_secret(refresh=True) == "hook-2"
+        secrets.put_secret_value(SecretId=webhook, SecretString="hook-3")
+        calls = _count_reads()
+        assert config.webhook_secret(refresh=True) == "hook-2"
+        assert calls == []
+    finally:
+        config.reset_settings()

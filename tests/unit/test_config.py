@@ -27,6 +27,7 @@ def test_prod_with_everything_set():
     assert settings.database_url == "postgresql+pg8000://u@db/store"
     assert settings.accept_sandbox_orders is False
     assert settings.demo_login is False
+    assert settings.db_max_overflow == 0
 
 
 @pytest.mark.parametrize("missing", ["DATABASE_URL", "XSOLLA_WEBHOOK_SECRET", "SESSION_SECRET"])
@@ -39,6 +40,11 @@ def test_prod_refuses_to_start_without(missing):
 def test_prod_accepts_a_secret_from_secrets_manager_instead():
     env = {**PROD, "XSOLLA_WEBHOOK_SECRET": "", "XSOLLA_WEBHOOK_SECRET_ARN": "arn:aws:secretsmanager:x"}
     assert load_settings(env).webhook_secret_arn == "arn:aws:secretsmanager:x"
+
+
+def test_prod_accepts_the_session_secret_from_secrets_manager():
+    env = {**PROD, "SESSION_SECRET": "", "SESSION_SECRET_ARN": "arn:aws:secretsmanager:y"}
+    assert load_settings(env).session_secret_arn == "arn:aws:secretsmanager:y"
 
 
 def test_prod_refuses_a_short_session_secret():
