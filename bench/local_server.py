@@ -1,0 +1,155 @@
+"""The same requests over HTTP through ``chalice local``, with keep-alive clients (as browsers
+and Xsolla's senders are) and, for comparison, a new connection per request."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from bench.environment import ROOT, Environment, paid_delivery
+from bench.stats import summary_ms
+
+ITEMS = "/api/items?limit=12&offset=0"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start(env: Environment, log_path: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """As ``make run`` starts it: one process, no autoreload."""
+    port = _free_port()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "chalice"),
+                "local",
+                "--no-autoreload",
+                "--stage",
+                "local",
+                "--port",
+                str(port),
+            ],
+            cwd=ROOT,
+            env=env.child_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"chalice local exited: {log_path.read_text(errors='replace')[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1) as response:
+                if response.status == 200:
+                    return process, port
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    process.wait()
+    raise RuntimeError("chalice local did not become healthy within 30 s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _request(
+    connection: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    expected: int,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> float:
+    started = time.perf_counter()
+    connection.request(method, path, body=body, headers=headers or {})
+    response = connection.getresponse()
+    response.read()
+    elapsed = time.perf_counter() - started
+    if response.status != expected:
+        raise RuntimeError(f"{method} {path} answered {response.status}, expected {expected}")
+    return elapsed
+
+
+def _repeat(call: Any, n: int, budget_s: float) -> list[float]:
+    samples: list[float] = []
+    deadline = time.monotonic() + budget_s
+    while len(samples) < n and (len(samples) < 5 or time.monotonic() < deadline):
+        samples.append(call())
+    return samples
+
+
+def run(
+    env: Environment, port: int, items: list[tuple[str, str, str, str]], n: int, count: int, budget_s: float
+) -> dict[str, Any]:
+    keep_alive = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    _request(keep_alive, "GET", ITEMS, 200)
+    connection = keep_alive.sock
+    hits = _repeat(lambda: _request(keep_alive, "GET", ITEMS, 200), n, budget_s)
+    reused = keep_alive.sock is connection
+    keep_alive.request("GET", ITEMS)
+    reply = keep_alive.getresponse()
+    reply.read()
+    etag = reply.getheader("ETag") or ""
+    cond = _repeat(lambda: _request(keep_alive, "GET", ITEMS, 304, headers={"If-None-Match": etag}), n, budget_s)
+    keep_alive.close()
+
+    def fresh() -> float:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            return _request(connection, "GET", ITEMS, 200, headers={"Connection": "close"})
+        finally:
+            connection.close()
+
+    new_connections = _repeat(fresh, n, budget_s)
+
+    def sender(user: str) -> tuple[float, float, list[float]]:
+        deliveries = [paid_delivery(user, items[k % len(items)]) for k in range(count)]
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        latencies: list[float] = []
+        started = time.perf_counter()
+        stop_at = started + budget_s
+        for body, signed in deliveries:
+            if time.perf_counter() >= stop_at:
+                break
+            headers = {"Content-Type": "application/json", **signed}
+            latencies.append(_request(connection, "POST", "/api/webhooks/payment", 204, body, headers))
+        connection.close()
+        return started, time.perf_counter(), latencies
+
+    with ThreadPoolExecutor(max_workers=len(env.users)) as pool:
+        runs = list(pool.map(sender, env.users))
+    latencies = [x for r in runs for x in r[2]]
+    window = max(r[1] for r in runs) - min(r[0] for r in runs)
+    hit, not_modified, opened, webhook = (
+        summary_ms(hits),
+        summary_ms(cond),
+        summary_ms(new_connections),
+        summary_ms(latencies),
+    )
+    return {
+        "items_keepalive_p50_ms": hit["p50_ms"],
+        "items_keepalive_p99_ms": hit["p99_ms"],
+        "items_keepalive_reused_connection": reused,
+        "items_304_keepalive_p50_ms": not_modified["p50_ms"],
+        "items_new_connection_p50_ms": opened["p50_ms"],
+        "webhook_per_s": round(len(latencies) / window, 1),
+        "webhook_p50_ms": webhook["p50_ms"],
+        "webhook_p99_ms": webhook["p99_ms"],
+        "webhook_senders": len(env.users),
+    }

@@ -1,0 +1,132 @@
+"""Webhook throughput: unique order_paid deliveries and duplicates from concurrent senders,
+against the raw Postgres ceiling (single-row insert + commit, same driver, same concurrency)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.environment import ROOT, Environment
+from bench.stats import summary_ms
+
+
+class Sender:
+    def __init__(self, env: Environment, log: Path, setup: dict[str, Any]) -> None:
+        self.log_path = log
+        self._log = log.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bench.worker"],
+            cwd=ROOT,
+            env=env.child_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+        )
+        self._write(setup)
+
+    def _write(self, document: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(document).encode() + b"\n")
+        self.process.stdin.flush()
+
+    def read(self) -> str:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().decode()
+        if not line:
+            self.process.wait(timeout=10)
+            raise RuntimeError(f"webhook sender exited: {self.log_path.read_text(errors='replace')[-2000:]}")
+        return line
+
+    def command(self, phase: str, deadline_s: float, limit: int) -> None:
+        self._write({"phase": phase, "deadline_s": deadline_s, "limit": limit})
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            try:
+                self._write({"phase": "quit", "deadline_s": 0, "limit": 0})
+                self.process.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+
+def _phase(senders: list[Sender], phase: str, deadline_s: float, limit: int) -> dict[str, Any]:
+    for sender in senders:
+        sender.command(phase, deadline_s, limit)
+    results = [json.loads(sender.read()) for sender in senders]
+    latencies = [x for r in results for x in r["latencies"]]
+    window = max(r["end"] for r in results) - min(r["start"] for r in results)
+    return {
+        "count": len(latencies),
+        "errors": sum(r["errors"] for r in results),
+        "per_s": round(len(latencies) / window, 1),
+        **summary_ms(latencies),
+    }
+
+
+def _granted(env: Environment) -> tuple[int, int]:
+    from sqlalchemy import func, select
+
+    from chalicelib.db import transaction
+    from chalicelib.models import Purchase, WebhookEvent
+
+    with transaction() as session:
+        purchases = session.scalar(select(func.count()).select_from(Purchase).where(Purchase.user_id.in_(env.users)))
+        processed = session.scalar(
+            select(func.count()).select_from(WebhookEvent).where(WebhookEvent.processed_key.is_not(None))
+        )
+    return int(purchases or 0), int(processed or 0)
+
+
+def run(env: Environment, items: list[tuple[str, str, str, str]], count: int, deadline_s: float) -> dict[str, Any]:
+    from sqlalchemy import text
+
+    from chalicelib.db import transaction
+
+    with transaction() as session:
+        session.execute(text("CREATE TABLE bench_ceiling (id bigserial PRIMARY KEY, payload text NOT NULL)"))
+    granted_before, _ = _granted(env)
+    warmup = 3
+    with tempfile.TemporaryDirectory(prefix="bench-senders-") as logs:
+        senders: list[Sender] = []
+        try:
+            for n, user in enumerate(env.users):
+                setup = {
+                    "user": user,
+                    "items": items,
+                    "count": count,
+                    "warmup": warmup,
+                    "database_url": env.database_url,
+                }
+                senders.append(Sender(env, Path(logs) / f"sender-{n}.log", setup))
+            for sender in senders:
+                if sender.read().strip() != "ready":
+                    raise RuntimeError("webhook sender did not get ready")
+            ceiling = _phase(senders, "ceiling", deadline_s, count * 4)
+            unique = _phase(senders, "unique", deadline_s, count)
+            duplicate = _phase(senders, "duplicate", deadline_s, count)
+        finally:
+            for sender in senders:
+                sender.close()
+    granted_after, _ = _granted(env)
+    granted = granted_after - granted_before - warmup * len(env.users)
+    return {
+        "senders": len(env.users),
+        "per_s": unique["per_s"],
+        "p50_ms": unique["p50_ms"],
+        "p99_ms": unique["p99_ms"],
+        "deliveries": unique["count"],
+        "errors": unique["errors"] + duplicate["errors"],
+        "postgres_ceiling_per_s": ceiling["per_s"],
+        "postgres_ceiling_p50_ms": ceiling["p50_ms"],
+        "ratio_to_ceiling": round(unique["per_s"] / ceiling["per_s"], 3),
+        "duplicates_per_s": duplicate["per_s"],
+        "duplicate_p50_ms": duplicate["p50_ms"],
+        "duplicate_p99_ms": duplicate["p99_ms"],
+        "exactly_once": granted == unique["count"],
+    }
