@@ -13,7 +13,7 @@ DIST := frontend/dist/index.html
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
 	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json frontend/tsconfig.app.json
 
-.PHONY: help install run test lint test-python test-frontend browser bench deploy-localstack clean
+.PHONY: help install run test lint test-python test-frontend browser bench deploy-localstack destroy-localstack clean
 
 help:
 	@echo "make run                the store on http://$(HOST):$(PORT) (SQLite + in-process cache unless DATABASE_URL/REDIS_URL are set)"
@@ -64,6 +64,9 @@ bench: install
 
 deploy-localstack: install
 	$(PY) -m infra.deploy --stage localstack
+
+destroy-localstack: $(VENV_STAMP)
+	$(PY) -m infra.deploy --stage localstack --destroy
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist .data test-artifacts bench/results.json
