@@ -6,6 +6,9 @@ import App from './App.vue'
 
 interface Backend {
   devTools: boolean
+  provider: string
+  paymentUrl?: string
+  createFails?: boolean
   orderStatus: Order['status']
   purchases: Purchase[]
   validToken: string
@@ -17,7 +20,7 @@ function fakeBackend(state: Backend) {
     const authorized = call.headers.Authorization === `Bearer ${state.validToken}`
     switch (`${call.method} ${call.path}`) {
       case 'GET /api/config':
-        return { body: { stage: 'local', dev_tools: state.devTools, checkout_provider: 'simulated' } }
+        return { body: { stage: 'local', dev_tools: state.devTools, checkout_provider: state.provider } }
       case 'POST /api/session':
         state.sessions += 1
         return sessionReply(`token-${state.sessions}`)
@@ -26,7 +29,11 @@ function fakeBackend(state: Backend) {
     }
     if (!authorized) return errorReply(401, 'UNAUTHORIZED', 'Missing or invalid token')
     if (call.path === '/api/purchases') return { body: page(state.purchases, state.purchases.length, 10) }
-    if (call.method === 'POST' && call.path === '/api/orders') return { status: 201, body: makeOrder() }
+    if (call.method === 'POST' && call.path === '/api/orders') {
+      if (state.createFails) return errorReply(502, 'CHECKOUT_REJECTED', 'The payment provider refused this order')
+      const payment = state.paymentUrl ? { payment_url: state.paymentUrl, token: 't' } : {}
+      return { status: 201, body: makeOrder(payment) }
+    }
     if (call.path === '/api/orders/1234567890123') return { body: makeOrder({ status: state.orderStatus }) }
     return errorReply(404, 'NOT_FOUND', 'Not found')
   })
@@ -34,6 +41,7 @@ function fakeBackend(state: Backend) {
 
 const newState = (overrides: Partial<Backend> = {}): Backend => ({
   devTools: true,
+  provider: 'simulated',
   orderStatus: 'pending',
   purchases: [],
   validToken: 'token-1',
@@ -143,6 +151,108 @@ describe('App', () => {
 
     expect(document.activeElement?.id).toBe('purchases-heading')
     expect(wrapper.get('nav[aria-label="Main"] [aria-current="page"]').text()).toContain('My purchases')
+    wrapper.unmount()
+  })
+
+  describe('with the Xsolla provider', () => {
+    const PAY_URL = 'https://sandbox-secure.xsolla.com/paystation4/?token=t'
+
+    function stubWindowOpen(orderPosts: () => number) {
+      const opened: { win: Window; postsBefore: number }[] = []
+      const open = vi.spyOn(window, 'open').mockImplementation(() => {
+        const win = { location: { href: '' }, close: vi.fn(), opener: window } as unknown as Window
+        opened.push({ win, postsBefore: orderPosts() })
+        return win
+      })
+      return { open, opened }
+    }
+
+    afterEach(() => {
+      vi.restoreAllMocks()
+    })
+
+    it('opens the window during the Buy click, then sends it to Pay Station and waits for the webhook', async () => {
+      const state = newState({ provider: 'xsolla', devTools: false, paymentUrl: PAY_URL })
+      const { calls } = fakeBackend(state)
+      const { open, opened } = stubWindowOpen(() => calls.filter((c) => c.method === 'POST' && c.path === '/api/orders').length)
+      const wrapper = mount(App, { attachTo: document.body })
+      await flushPromises()
+
+      await wrapper.get('[data-testid="buy-button"]').trigger('click')
+      expect(open).toHaveBeenCalledTimes(1)
+      expect(opened[0]!.postsBefore).toBe(0)
+      await flushPromises()
+
+      const win = opened[0]!.win
+      expect(win.location.href).toBe(PAY_URL)
+      expect(win.opener).toBeNull()
+      const status = () => wrapper.get('[data-testid="checkout-status"]')
+      expect(status().attributes('data-status')).toBe('pending')
+      expect(wrapper.get(`a[href="${PAY_URL}"]`).text()).toBe('Open the payment page')
+
+      state.orderStatus = 'paid'
+      state.purchases = [makePurchase({ quantity: 1, amount: '4.99' })]
+      await vi.advanceTimersByTimeAsync(500)
+      await flushPromises()
+      expect(status().attributes('data-status')).toBe('paid')
+      expect(win.close).not.toHaveBeenCalled()
+      wrapper.unmount()
+    })
+
+    it('closes the window when checkout fails, and opens a new one to try again', async () => {
+      const state = newState({ provider: 'xsolla', paymentUrl: PAY_URL, createFails: true })
+      const { calls } = fakeBackend(state)
+      const { opened } = stubWindowOpen(() => calls.length)
+      const wrapper = mount(App, { attachTo: document.body })
+      await flushPromises()
+
+      await wrapper.get('[data-testid="buy-button"]').trigger('click')
+      await flushPromises()
+      expect(opened[0]!.win.close).toHaveBeenCalledTimes(1)
+      const status = wrapper.get('[data-testid="checkout-status"]')
+      expect(status.attributes('data-status')).toBe('failed')
+      expect(status.text()).toContain('The payment provider could not start this checkout.')
+
+      state.createFails = false
+      await wrapper.findAll('button').find((b) => b.text() === 'Try again')!.trigger('click')
+      await flushPromises()
+      expect(opened).toHaveLength(2)
+      expect(opened[1]!.win.location.href).toBe(PAY_URL)
+      wrapper.unmount()
+    })
+
+    it('opens no window with the simulated provider', async () => {
+      const state = newState()
+      const { calls } = fakeBackend(state)
+      const { open } = stubWindowOpen(() => calls.length)
+      const wrapper = mount(App, { attachTo: document.body })
+      await flushPromises()
+
+      await wrapper.get('[data-testid="buy-button"]').trigger('click')
+      await flushPromises()
+
+      expect(open).not.toHaveBeenCalled()
+      expect(wrapper.get('[data-testid="checkout-status"]').attributes('data-status')).toBe('pending')
+      wrapper.unmount()
+    })
+  })
+
+  it("shows Pay Station's return status for display only, and leaves it on navigation", async () => {
+    window.location.hash = '#/return?user_id=test-user&foreigninvoice=ab12&invoice_id=77&status=done'
+    const { calls } = fakeBackend(newState())
+    const wrapper = mount(App, { attachTo: document.body })
+    await flushPromises()
+
+    const view = wrapper.get('[data-testid="payment-return"]')
+    expect(view.attributes('data-status')).toBe('done')
+    expect(view.get('h1').text()).toBe('Payment complete')
+    expect(calls.some((c) => c.method === 'POST' && c.path !== '/api/session')).toBe(false)
+
+    window.location.hash = '#/'
+    window.dispatchEvent(new HashChangeEvent('hashchange'))
+    await flushPromises()
+    expect(wrapper.find('[data-testid="payment-return"]').exists()).toBe(false)
+    expect(wrapper.get('h1').text()).toBe('Gear up for the next run')
     wrapper.unmount()
   })
 })

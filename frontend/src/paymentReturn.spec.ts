@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { readPaymentReturn } from './paymentReturn'
+import { isPaymentReturn, readPaymentReturn } from './paymentReturn'
 
 describe('readPaymentReturn', () => {
   it("reads Xsolla's status from the fragment's query", () => {
@@ -19,4 +19,13 @@ describe('readPaymentReturn', () => {
     expect(readPaymentReturn('#/return?status=full_change', '')).toBe('unknown')
     expect(readPaymentReturn('#/return?status=<script>', '')).toBe('unknown')
   })
+
+  it('recognises the return route with or without a query', () => {
+    expect(isPaymentReturn('#/return')).toBe(true)
+    expect(isPaymentReturn('#/return/?status=done')).toBe(true)
+    expect(isPaymentReturn('#/')).toBe(false)
+    expect(isPaymentReturn('#/purchases')).toBe(false)
+    expect(isPaymentReturn('')).toBe(false)
+  })
 })
+

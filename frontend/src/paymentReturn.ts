@@ -23,3 +23,9 @@ export function readPaymentReturn(hash: string, search: string): PaymentReturnSt
   if (!status) return 'not-paid'
   return XSOLLA_STATUSES[status] ?? 'unknown'
 }
+
+/** Pay Station's redirect lands on `#/return` (XSOLLA_RETURN_URL), with Xsolla's query. */
+export function isPaymentReturn(hash: string): boolean {
+  const path = hash.replace(/^#/, '').split('?')[0]?.replace(/\/+$/, '') ?? ''
+  return path === '/return'
+}

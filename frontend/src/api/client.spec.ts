@@ -100,6 +100,24 @@ describe('api client', () => {
     await expect(client.getConfig()).rejects.toMatchObject({ status: 502, code: 'http_502' })
   })
 
+  it("names the payment provider when it, not the store, failed the checkout", async () => {
+    const replies = [
+      errorReply(502, 'CHECKOUT_REJECTED', 'Xsolla internals for operators'),
+      errorReply(504, 'CHECKOUT_UNAVAILABLE', 'Xsolla internals for operators'),
+      errorReply(503, 'SERVICE_UNAVAILABLE', 'database down'),
+    ]
+    stubFetch((call) => (call.path === '/api/session' ? sessionReply() : replies.shift()!))
+    const client = createApiClient({ storage: memoryStorage() })
+    const messages: string[] = []
+    for (let i = 0; i < 3; i++) messages.push(((await client.createOrder(1, 1).catch((e: unknown) => e)) as ApiError).message)
+
+    expect(messages).toEqual([
+      'The payment provider could not start this checkout. Please try again later.',
+      'The payment provider did not answer in time. Please try again.',
+      'The store is having trouble right now. Please try again.',
+    ])
+  })
+
   it('reports an unreachable server as status 0', async () => {
     stubFetch(() => {
       throw new TypeError('Failed to fetch')

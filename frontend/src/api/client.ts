@@ -58,7 +58,14 @@ function buildQuery(query: Query | undefined): string {
   return text ? `?${text}` : ''
 }
 
-function friendlyMessage(status: number): string {
+// The payment provider's faults reach us as 502/504; players should know it was not the store.
+const PROVIDER_MESSAGES: Record<string, string> = {
+  CHECKOUT_REJECTED: 'The payment provider could not start this checkout. Please try again later.',
+  CHECKOUT_UNAVAILABLE: 'The payment provider did not answer in time. Please try again.',
+}
+
+function friendlyMessage(status: number, code?: string): string {
+  if (code && PROVIDER_MESSAGES[code]) return PROVIDER_MESSAGES[code]
   if (status >= 500) return 'The store is having trouble right now. Please try again.'
   if (status === 404) return 'We could not find that.'
   if (status === 401 || status === 403) return 'Your session has expired. Please try again.'
@@ -77,7 +84,9 @@ async function toApiError(response: Response): Promise<ApiError> {
   if (error && typeof error.code === 'string') {
     // A server fault's own text is for operators; players get the friendly one.
     const message =
-      typeof error.message === 'string' && response.status < 500 ? error.message : friendlyMessage(response.status)
+      typeof error.message === 'string' && response.status < 500
+        ? error.message
+        : friendlyMessage(response.status, error.code)
     return new ApiError(response.status, error.code, message, error.details)
   }
   return new ApiError(response.status, `http_${response.status}`, friendlyMessage(response.status))

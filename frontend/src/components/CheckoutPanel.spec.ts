@@ -110,4 +110,24 @@ describe('CheckoutPanel', () => {
     wrapper.unmount()
     expect(document.activeElement).toBe(opener)
   })
+
+  it('points to the payment page and hides the simulator from players when the provider is real', () => {
+    const order = makeOrder({ payment_url: 'https://sandbox-secure.xsolla.com/paystation4/?token=t', token: 't' })
+    const wrapper = mount(CheckoutPanel, { props: { ...baseProps, order, devTools: false } })
+
+    const link = wrapper.get('a[href^="https://sandbox-secure.xsolla.com/"]')
+    expect(link.text()).toBe('Open the payment page')
+    expect(link.attributes('target')).toBe('_blank')
+    expect(link.attributes('rel')).toContain('noopener')
+    expect(wrapper.get('[data-testid="checkout-status"]').text()).toContain('secure payment page in the new window')
+    expect(wrapper.find('code').exists()).toBe(false)
+  })
+
+  it('keeps the simulator for developers when the provider is real', () => {
+    const order = makeOrder({ payment_url: 'https://sandbox-secure.xsolla.com/paystation4/?token=t', token: 't' })
+    const wrapper = mount(CheckoutPanel, { props: { ...baseProps, order } })
+
+    expect(wrapper.get('code').text()).toContain('--order-id 1234567890123')
+    expect(buttonNamed(wrapper, 'Simulate payment')).toBeDefined()
+  })
 })

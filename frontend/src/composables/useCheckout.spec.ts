@@ -265,4 +265,70 @@ describe('useCheckout', () => {
     expect(paymentWindow.close).not.toHaveBeenCalled()
     scope.stop()
   })
+
+  it('closes the pre-opened window when the order cannot be created', async () => {
+    backend({ status: 'pending' }, (call) =>
+      call.path === '/api/orders' ? errorReply(502, 'CHECKOUT_REJECTED', 'The payment provider refused this order') : undefined,
+    )
+    const paymentWindow = { location: { href: '' }, close: vi.fn() } as unknown as Window
+    const { checkout, scope } = setup()
+
+    await checkout.buy(makeItem(), paymentWindow)
+
+    expect(paymentWindow.close).toHaveBeenCalledTimes(1)
+    expect(paymentWindow.location.href).toBe('')
+    expect(checkout.status.value).toBe('failed')
+    expect(checkout.failure.value?.code).toBe('CHECKOUT_REJECTED')
+    scope.stop()
+  })
+
+  it('closes the pre-opened window when the order has no payment page, or the panel closed first', async () => {
+    let release: () => void = () => {}
+    let hold = false
+    backend({ status: 'pending' }, (call) => {
+      if (hold && call.path === '/api/orders') {
+        return new Promise((resolve) => {
+          release = () => resolve({ status: 201, body: makeOrder({ payment_url: 'https://pay.example/?token=t' }) })
+        })
+      }
+      return undefined
+    })
+    const { checkout, scope } = setup()
+    const plain = { location: { href: '' }, close: vi.fn() } as unknown as Window
+    await checkout.buy(makeItem(), plain)
+    expect(plain.close).toHaveBeenCalledTimes(1)
+
+    hold = true
+    const late = { location: { href: '' }, close: vi.fn() } as unknown as Window
+    const buying = checkout.buy(makeItem(), late)
+    await flushPromises()
+    checkout.close()
+    release()
+    await buying
+
+    expect(late.close).toHaveBeenCalledTimes(1)
+    expect(late.location.href).toBe('')
+    scope.stop()
+  })
+
+  it('keeps the order pending with its payment page until the webhook marks it paid', async () => {
+    const remote = { status: 'pending' as Order['status'] }
+    backend(remote, (call) =>
+      call.path === '/api/orders' && call.method === 'POST'
+        ? { status: 201, body: makeOrder({ payment_url: 'https://pay.example/?token=t', token: 't' }) }
+        : undefined,
+    )
+    const { checkout, scope, onSettled } = setup()
+    await checkout.buy(makeItem(), { location: { href: '' }, close: vi.fn() } as unknown as Window)
+
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(checkout.status.value).toBe('pending')
+    expect(checkout.order.value?.payment_url).toBe('https://pay.example/?token=t')
+
+    remote.status = 'paid'
+    await vi.advanceTimersByTimeAsync(500)
+    expect(checkout.status.value).toBe('paid')
+    expect(onSettled).toHaveBeenCalledTimes(1)
+    scope.stop()
+  })
 })
