@@ -16,6 +16,7 @@ logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name
 app = web.App(app_name="game-item-store")
 app.api.binary_types.extend(t for t in BINARY_TYPES if t not in app.api.binary_types)
 app.register_middleware(web.http_middleware, "http")
+web.tune_local_server()
 route = web.router(app)
 
 
