@@ -120,12 +120,14 @@ def _verify(raw_body: bytes, headers: Mapping[str, str], now: float | None) -> s
 def _parse(raw_body: bytes) -> dict[str, Any]:
     try:
         payload = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
+        # Nesting deeper than the interpreter's recursion limit is malformed input, not our fault.
         raise Rejected("INVALID_PARAMETER", "The body is not valid JSON") from None
     if not isinstance(payload, dict):
         raise Rejected("INVALID_PARAMETER", "The body must be a JSON object")
     kind = payload.get("notification_type")
-    if not isinstance(kind, str) or not kind or len(kind) > 64:
+    # The type lands in the audit row: no NUL (not storable in Postgres text), no lone surrogates.
+    if not isinstance(kind, str) or not kind or len(kind) > 64 or not kind.isprintable():
         raise Rejected("INVALID_PARAMETER", "notification_type is required")
     return payload
 
