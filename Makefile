@@ -11,7 +11,8 @@ VENV_STAMP := $(VENV)/.installed
 NPM_STAMP := frontend/node_modules/.installed
 DIST := frontend/dist/index.html
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
-	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json frontend/tsconfig.app.json
+	frontend/index.html frontend/vite.config.ts frontend/vitest.config.ts frontend/package.json \
+	frontend/tsconfig.json frontend/tsconfig.app.json frontend/tsconfig.node.json frontend/tsconfig.vitest.json
 
 .PHONY: help install run test lint test-python test-frontend browser bench deploy-localstack destroy-localstack clean
 

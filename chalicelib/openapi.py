@@ -95,7 +95,10 @@ def _paths() -> dict[str, Any]:
                     "required": False,
                     "content": {"application/json": {"schema": _ref(schemas.SessionCreate)}},
                 },
-                "responses": {"201": _json(schemas.SessionOut, "A bearer token"), **_errors("400", "404", "415", "503")},
+                "responses": {
+                    "201": _json(schemas.SessionOut, "A bearer token"),
+                    **_errors("400", "404", "415", "503"),
+                },
             }
         },
         "/api/purchases": {
