@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import secrets
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -25,6 +28,7 @@ from chalicelib.config import ConfigError, load_settings
 from chalicelib.models import Order, OrderLine, Purchase
 from chalicelib.signatures import sign
 from tests.conftest import (
+    ROOT,
     SESSION_SECRET,
     WEBHOOK_SECRET,
     configure,
@@ -385,12 +389,6 @@ def _call(base: str, method: str, path: str, body: bytes | None = None, headers:
 @pytest.mark.slow
 def test_end_to_end_over_http_with_chalice_local(fake, new_postgres_database, redis_url, tmp_path):
     """`chalice local` as `make run` starts it, with CHECKOUT_PROVIDER=xsolla and the fake API."""
-    import os
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
-
     env = {
         "STAGE": "local",
         "DATABASE_URL": new_postgres_database(),
