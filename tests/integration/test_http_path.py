@@ -1,9 +1,11 @@
 """The whole path over HTTP, as a user runs it: `chalice local` on Postgres + Redis, seeded,
 the simulator sending signed webhooks, purchases listed."""
 
+import http.client
 import json
 import subprocess
 import sys
+import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
@@ -12,15 +14,22 @@ from tests.conftest import ROOT, WEBHOOK_SECRET
 
 
 def call(base, method, path, body=None, headers=None):
+    """One request; a connection refused or reset before any answer is retried, as Xsolla retries
+    (chalice local's listen backlog is small, so a burst of 20 connections can overflow it)."""
     data = json.dumps(body).encode() if isinstance(body, dict) else body
     request = urllib.request.Request(
         base + path, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
     )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
+    for attempt in range(5):
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+        except (ConnectionError, http.client.RemoteDisconnected, urllib.error.URLError):
+            if attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 def simulate(base, *args):
