@@ -7,6 +7,7 @@ from typing import Any
 from chalicelib.auth import issue_token
 from chalicelib.config import get_settings
 from chalicelib.errors import NotFound
+from chalicelib.formats import utc_iso
 
 
 def start_session() -> dict[str, Any]:
@@ -20,4 +21,4 @@ def start_session() -> dict[str, Any]:
     with transaction() as session:
         ensure_user(session, user_id)
     token, expires = issue_token(user_id)
-    return {"token": token, "user": {"id": user_id}, "expires_at": expires.isoformat().replace("+00:00", "Z")}
+    return {"token": token, "user": {"id": user_id}, "expires_at": utc_iso(expires)}

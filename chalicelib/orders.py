@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.config import get_settings
 from chalicelib.errors import NotFound, RateLimited, ValidationFailed
+from chalicelib.formats import money, utc_iso
 from chalicelib.schemas import OrderCreate
 
 if TYPE_CHECKING:
@@ -14,13 +15,7 @@ if TYPE_CHECKING:
     from chalicelib.models import Order
 
 
-def _iso(value: Any) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
-
-
 def order_json(order: Order, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    from chalicelib.catalog import money
-
     return {
         "order_id": order.id,
         "status": order.status,
@@ -37,9 +32,9 @@ def order_json(order: Order, extra: dict[str, Any] | None = None) -> dict[str, A
             }
             for line in order.lines
         ],
-        "created_at": _iso(order.created_at),
-        "paid_at": _iso(order.paid_at),
-        "canceled_at": _iso(order.canceled_at),
+        "created_at": utc_iso(order.created_at),
+        "paid_at": utc_iso(order.paid_at) if order.paid_at else None,
+        "canceled_at": utc_iso(order.canceled_at) if order.canceled_at else None,
         **(extra or {}),
     }
 

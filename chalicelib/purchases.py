@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.cache import get_cache
 from chalicelib.config import get_settings
+from chalicelib.formats import money, utc_iso
 from chalicelib.schemas import PurchaseQuery
 
 if TYPE_CHECKING:
@@ -19,8 +20,6 @@ def namespace(user_id: str) -> str:
 
 
 def purchase_json(purchase: Purchase) -> dict[str, Any]:
-    from chalicelib.catalog import money
-
     return {
         "id": purchase.id,
         "order_id": purchase.order_id,
@@ -29,7 +28,7 @@ def purchase_json(purchase: Purchase) -> dict[str, Any]:
         "amount": money(purchase.amount),
         "currency": purchase.currency,
         "status": purchase.status,
-        "purchased_at": purchase.created_at.isoformat().replace("+00:00", "Z"),
+        "purchased_at": utc_iso(purchase.created_at),
     }
 
 
