@@ -221,11 +221,12 @@ def _record(audit: Audit, status: int, error_code: str | None, *, session: Any =
 
 
 def _claim(session: Any, audit: Audit) -> None:
+    """A second claim of the key fails the flush, and the whole transaction rolls back with it
+    (no savepoint: nothing of a duplicate delivery is kept, so there is nothing to save)."""
     from sqlalchemy.exc import IntegrityError
 
     try:
-        with session.begin_nested():
-            _record(audit, 204, None, session=session, processed=True)
+        _record(audit, 204, None, session=session, processed=True)
     except IntegrityError:
         raise Duplicate() from None
 
@@ -233,6 +234,8 @@ def _claim(session: Any, audit: Audit) -> None:
 def _lock_order(session: Any, notification: Any) -> Any:
     """Create the order row if this is the first we hear of it, then lock it, so that every
     notification for one order is applied one after another."""
+    from sqlalchemy.orm import joinedload
+
     from chalicelib.models import Order, utcnow
 
     if session.get_bind().dialect.name == "postgresql":
@@ -257,7 +260,15 @@ def _lock_order(session: Any, notification: Any) -> Any:
         )
         .on_conflict_do_nothing(index_elements=["id"])
     )
-    return session.get(Order, notification.order.id, with_for_update=True, populate_existing=True)
+    # The lines come joined into the locking SELECT rather than by a second one; FOR UPDATE OF
+    # orders, because Postgres cannot lock the nullable side of the outer join.
+    return session.get(
+        Order,
+        notification.order.id,
+        options=[joinedload(Order.lines)],
+        with_for_update={"of": Order},
+        populate_existing=True,
+    )
 
 
 def _require_user(session: Any, user_id: str) -> None:
