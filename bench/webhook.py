@@ -60,11 +60,16 @@ def _phase(senders: list[Sender], phase: str, deadline_s: float, limit: int) -> 
         sender.command(phase, deadline_s, limit)
     results = [json.loads(sender.read()) for sender in senders]
     latencies = [x for r in results for x in r["latencies"]]
+    count = max(1, len(latencies))
     window = max(r["end"] for r in results) - min(r["start"] for r in results)
+    db_cpu = [r["db_cpu_s"] for r in results]
     return {
         "count": len(latencies),
         "errors": sum(r["errors"] for r in results),
         "per_s": round(len(latencies) / window, 1),
+        "cpu_ms_per_op": round(sum(r["cpu_s"] for r in results) / count * 1000, 3),
+        "db_cpu_ms_per_op": None if None in db_cpu else round(sum(db_cpu) / count * 1000, 3),
+        "statements_per_op": round(sum(r["statements"] for r in results) / count, 2),
         **summary_ms(latencies),
     }
 
@@ -129,4 +134,9 @@ def run(env: Environment, items: list[tuple[str, str, str, str]], count: int, de
         "duplicate_p50_ms": duplicate["p50_ms"],
         "duplicate_p99_ms": duplicate["p99_ms"],
         "exactly_once": granted == unique["count"],
+        "sender_cpu_ms_per_delivery": unique["cpu_ms_per_op"],
+        "db_cpu_ms_per_delivery": unique["db_cpu_ms_per_op"],
+        "statements_per_delivery": unique["statements_per_op"],
+        "sender_cpu_ms_per_ceiling_op": ceiling["cpu_ms_per_op"],
+        "db_cpu_ms_per_ceiling_op": ceiling["db_cpu_ms_per_op"],
     }

@@ -2,26 +2,38 @@
 request at a time, so concurrency means processes, not threads sharing one interpreter).
 
 Protocol on stdin/stdout, one JSON document per line: a setup document, then "ready"; then
-one command per phase (unique, duplicate, ceiling), each answered with its samples."""
+one command per phase (unique, duplicate, ceiling), each answered with its samples and what
+the phase cost: this process's CPU, its Postgres backend's CPU, the statements it sent."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from bench.environment import paid_delivery
 from bench.events import LambdaContext, webhook_event
 
 
-def _send(handler: Any, event: dict[str, Any]) -> int:
-    return int(handler(event, LambdaContext())["statusCode"])
+def backend_cpu_s(pid: int | None) -> float | None:
+    """CPU time of a Postgres backend process, when Postgres runs on this machine."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _loop(operation: Any, operands: list[Any], deadline_s: float) -> dict[str, Any]:
+def _loop(operation: Callable[[Any], bool], operands: list[Any], deadline_s: float, backend: int | None) -> Any:
     latencies: list[float] = []
     errors = 0
+    cpu, db_cpu = time.process_time(), backend_cpu_s(backend)
     started = time.perf_counter()
     stop = started + deadline_s
     for operand in operands:
@@ -31,22 +43,43 @@ def _loop(operation: Any, operands: list[Any], deadline_s: float) -> dict[str, A
         ok = operation(operand)
         latencies.append(time.perf_counter() - begun)
         errors += 0 if ok else 1
-    return {"start": started, "end": time.perf_counter(), "latencies": latencies, "errors": errors}
+    ended = time.perf_counter()
+    db_cpu_after = backend_cpu_s(backend)
+    return {
+        "start": started,
+        "end": ended,
+        "latencies": latencies,
+        "errors": errors,
+        "cpu_s": time.process_time() - cpu,
+        "db_cpu_s": None if db_cpu is None or db_cpu_after is None else db_cpu_after - db_cpu,
+    }
 
 
 def main() -> None:
     import pg8000.dbapi  # type: ignore[import-untyped]
+    from sqlalchemy import event
     from sqlalchemy.engine import make_url
 
     import app
+    from chalicelib.db import get_engine
 
     setup = json.loads(sys.stdin.readline())
     user, items = setup["user"], [tuple(i) for i in setup["items"]]
     deliveries = [webhook_event(*paid_delivery(user, items[n % len(items)])) for n in range(setup["count"])]
+
+    def deliver(event: dict[str, Any]) -> bool:
+        return int(app.app(event, LambdaContext())["statusCode"]) == 204
+
     for n in range(setup["warmup"]):
-        status = _send(app.app, webhook_event(*paid_delivery(user, items[n % len(items)])))
-        if status != 204:
-            raise SystemExit(f"warm-up delivery answered {status}")
+        if not deliver(webhook_event(*paid_delivery(user, items[n % len(items)]))):
+            raise SystemExit("a warm-up delivery was not accepted")
+    engine = get_engine()
+    # Sequential use keeps one pooled connection, so this is the backend every delivery uses.
+    with engine.connect() as connection:
+        app_backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    statements = [0]
+    event.listen(engine, "before_cursor_execute", lambda *_: statements.__setitem__(0, statements[0] + 1))
+
     url = make_url(setup["database_url"])
     raw = pg8000.dbapi.connect(
         user=url.username or "postgres",
@@ -56,6 +89,9 @@ def main() -> None:
         database=url.database,
     )
     cursor = raw.cursor()
+    cursor.execute("SELECT pg_backend_pid()")
+    raw_backend = cursor.fetchone()[0]
+    raw.commit()
 
     def insert(n: int) -> bool:
         cursor.execute("INSERT INTO bench_ceiling (payload) VALUES (%s)", (f"{user}:{n}",))
@@ -68,17 +104,19 @@ def main() -> None:
     for line in sys.stdin:
         command = json.loads(line)
         phase, deadline_s = command["phase"], command["deadline_s"]
+        before = statements[0]
         if phase == "unique":
-            result = _loop(lambda event: _send(app.app, event) == 204, deliveries[sent:], deadline_s)
+            result = _loop(deliver, deliveries[sent:], deadline_s, app_backend)
             delivered += deliveries[sent : sent + len(result["latencies"])]
             sent += len(result["latencies"])
         elif phase == "duplicate":
             repeated = (delivered * (1 + command["limit"] // max(1, len(delivered))))[: command["limit"]]
-            result = _loop(lambda event: _send(app.app, event) == 204, repeated, deadline_s)
+            result = _loop(deliver, repeated, deadline_s, app_backend)
         elif phase == "ceiling":
-            result = _loop(insert, list(range(command["limit"])), deadline_s)
+            result = _loop(insert, list(range(command["limit"])), deadline_s, raw_backend)
         else:
             break
+        result["statements"] = statements[0] - before if phase != "ceiling" else len(result["latencies"])
         print(json.dumps(result), flush=True)
     raw.close()
 
