@@ -83,7 +83,11 @@ def _query_items(query: ItemQuery) -> str:
 def get_item(item_id: int) -> dict[str, Any]:
     from chalicelib.db import transaction
     from chalicelib.models import Item
+    from chalicelib.schemas import MAX_INT
 
+    # An id past the column's range is not there; asking Postgres would be an out-of-range error.
+    if item_id > MAX_INT:
+        raise NotFound(f"Item {item_id} does not exist")
     with transaction() as session:
         item = session.get(Item, item_id)
         if item is None:

@@ -83,7 +83,7 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "summary": "One item",
                 "operationId": "getItem",
-                "parameters": [_path_id("item_id", 10**12 - 1)],
+                "parameters": [_path_id("item_id", schemas.MAX_INT)],
                 "responses": {"200": _json(schemas.ItemOut, "The item"), **_errors("404", "503")},
             }
         },

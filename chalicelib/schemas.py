@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, m
 ItemType = Literal["skin", "power_up", "currency_pack", "bundle"]
 SortKey = Literal["name", "-name", "price", "-price", "newest"]
 MAX_BIGINT = 2**63 - 1
+MAX_INT = 2**31 - 1  # items.id is an INTEGER column
 MAX_JS_INT = 2**53 - 1
 # No control characters (a NUL byte is not storable in Postgres text) in anything that reaches SQL.
 SafeText = Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f]*$")]
@@ -59,7 +60,7 @@ class SessionCreate(Strict):
 
 
 class OrderCreate(Strict):
-    item_id: StrictInt = Field(ge=1, le=MAX_BIGINT)
+    item_id: StrictInt = Field(ge=1, le=MAX_INT)
     quantity: StrictInt = Field(1, ge=1, le=99)
 
 
