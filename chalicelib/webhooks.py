@@ -164,7 +164,8 @@ def _dispatch(payload: dict[str, Any], audit: Audit) -> Reply:
         return Reply(204)
     if kind == "user_validation":
         notification = _validated(schemas.UserValidation, payload)
-        audit.idempotency_key = f"user_validation:{notification.user.id}"
+        # The audit column holds 128 characters and a user id may have 255: the key is informative.
+        audit.idempotency_key = f"user_validation:{notification.user.id}"[:128]
         if not _user_exists(notification.user.id):
             raise Rejected("INVALID_USER", "Invalid user")
         audit.outcome = "user_valid"

@@ -229,3 +229,11 @@ def test_json_nested_past_the_recursion_limit_is_a_400_on_every_json_route(servi
     for path in ("/api/orders", "/api/session"):
         response = services.post(path, body, token=token)
         assert response.status_code == 400 and error_code(response.body) == "BAD_REQUEST", response.body
+
+
+def test_user_validation_for_the_longest_allowed_user_id_is_answered(services: Store) -> None:
+    """A 255-character id (users.id allows it) once overflowed the 128-character audit key: 500."""
+    for user in ("u" * 255, "test-user"):
+        body = xsolla_payloads.encode(xsolla_payloads.user_validation(user))
+        response = post(services, body, signatures.sign(body, WEBHOOK_SECRET))
+        assert response.status_code == (204 if user == "test-user" else 400)
