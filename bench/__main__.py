@@ -150,7 +150,12 @@ def table(results: dict[str, Any]) -> str:
         values = results.get(section, {})
         lines.append(f"[{section}]")
         for key, value in values.items():
-            shown = f"{value:,.3f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+            if isinstance(value, float):
+                shown = f"{value:,.3f}".rstrip("0").rstrip(".")
+            elif isinstance(value, list):
+                shown = ", ".join(value) or "-"
+            else:
+                shown = str(value)
             lines.append(f"  {key:<46} {shown:>14}  {_verdict(section, key):<12} {_met(results, section, key)}")
     meta = results.get("meta", {})
     lines.append("-" * 84)
@@ -166,6 +171,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="few iterations: checks the harness, not the numbers")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the JSON results")
     args = parser.parse_args(argv)
+    from bench.environment import check_services
+
+    problem = check_services()
+    if problem:
+        print(f"bench: {problem}", file=sys.stderr)
+        return 2
     results = measure(QUICK if args.quick else FULL, args.quick)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")

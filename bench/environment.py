@@ -31,6 +31,28 @@ class Environment:
         return {**os.environ, **self.app_env, "PYTHONPATH": str(ROOT)}
 
 
+def check_services() -> str | None:
+    """Why the bench cannot run here (Postgres or Redis unreachable), or None."""
+    import redis
+    from sqlalchemy import create_engine, text
+
+    from chalicelib.config import normalise_database_url
+
+    engine = create_engine(normalise_database_url(BASE_DATABASE_URL), connect_args={"timeout": 3})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:
+        return f"Postgres at BENCH_DATABASE_URL/TEST_DATABASE_URL is not reachable ({type(exc).__name__})"
+    finally:
+        engine.dispose()
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=3, socket_connect_timeout=3).ping()
+    except Exception as exc:
+        return f"Redis at BENCH_REDIS_URL/TEST_REDIS_URL is not reachable ({type(exc).__name__})"
+    return None
+
+
 @contextmanager
 def provisioned() -> Iterator[Environment]:
     """Create, migrate and seed a database; point this process's settings at it; clean up."""
