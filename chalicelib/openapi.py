@@ -46,8 +46,19 @@ def _errors(*codes: str, table: dict[str, str] = _ERRORS) -> dict[str, Any]:
 def _query(model: type[BaseModel]) -> list[dict[str, Any]]:
     schema = model.model_json_schema(ref_template=REF)
     return [
-        {"name": name, "in": "query", "required": False, "schema": prop} for name, prop in schema["properties"].items()
+        {"name": name, "in": "query", "required": False, "schema": _without_null(prop)}
+        for name, prop in schema["properties"].items()
     ]
+
+
+def _without_null(prop: dict[str, Any]) -> dict[str, Any]:
+    """An optional query parameter is None when it is left out; a query string has no null, and
+    an empty value is not one either."""
+    options = [option for option in prop.get("anyOf", []) if option != {"type": "null"}]
+    if len(options) == len(prop.get("anyOf", [])):
+        return prop
+    rest = {key: value for key, value in prop.items() if key != "anyOf" and not (key == "default" and value is None)}
+    return {**options[0], **rest} if len(options) == 1 else {"anyOf": options, **rest}
 
 
 def _path_id(name: str, maximum: int) -> dict[str, Any]:
@@ -158,7 +169,20 @@ def _paths() -> dict[str, Any]:
                 "operationId": "paymentWebhook",
                 "description": "Signed with `Authorization: Signature <sha1(body + secret)>` (Xsolla) "
                 "or Standard Webhooks `webhook-id`/`webhook-timestamp`/`webhook-signature` (HMAC-SHA256).",
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "anyOf": [
+                                    _ref(schemas.OrderNotification),
+                                    _ref(schemas.UserValidation),
+                                    _ref(schemas.AnyNotification),
+                                ]
+                            }
+                        }
+                    },
+                },
                 "responses": {
                     "204": {"description": "Processed, or a duplicate of a processed delivery"},
                     **_errors("400", "413", "415", "500", "503", table=_WEBHOOK_ERRORS),
@@ -202,20 +226,25 @@ MODELS: list[type[BaseModel]] = [
     schemas.ItemOut,
     schemas.PurchaseList,
     schemas.OrderOut,
-    schemas.OrderCreate,
-    schemas.SessionCreate,
     schemas.SessionOut,
     schemas.HealthOut,
     schemas.PublicConfigOut,
     schemas.DevPayOut,
     schemas.ErrorOut,
 ]
+REQUESTS: list[type[BaseModel]] = [
+    schemas.OrderCreate,
+    schemas.SessionCreate,
+    schemas.OrderNotification,
+    schemas.UserValidation,
+    schemas.AnyNotification,
+]
 
 
 @lru_cache(maxsize=1)
 def document() -> dict[str, Any]:
     _, definitions = models_json_schema(
-        [(m, "validation" if m in (schemas.OrderCreate, schemas.SessionCreate) else "serialization") for m in MODELS],
+        [(m, "serialization") for m in MODELS] + [(m, "validation") for m in REQUESTS],
         ref_template=REF,
     )
     return {

@@ -5,11 +5,21 @@ The OpenAPI document is generated from these same classes (openapi.py).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 ItemType = Literal["skin", "power_up", "currency_pack", "bundle"]
 SortKey = Literal["name", "-name", "price", "-price", "newest"]
@@ -19,7 +29,22 @@ MAX_JS_INT = 2**53 - 1
 # No control characters (a NUL byte is not storable in Postgres text) in anything that reaches SQL.
 SafeText = Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f]*$")]
 MoneyString = Annotated[str, Field(pattern=r"^\d+\.\d{2}$", examples=["4.99"])]
-NonNegativeDecimal = Annotated[Decimal, Field(ge=0, le=Decimal("1e9"), allow_inf_nan=False, decimal_places=2)]
+PRICE_PATTERN = r"^[0-9]{1,9}(\.[0-9]{1,2})?$"
+
+
+def _price_text(value: Any) -> Any:
+    if not isinstance(value, str) or re.fullmatch(PRICE_PATTERN, value) is None:
+        raise ValueError("expected a price such as 4.99")
+    return value
+
+
+# A price filter arrives as query text: one pattern is both what is accepted and what the OpenAPI
+# document promises (a bare Decimal would also take "1e2", " 5", "+5" while documenting none).
+PriceFilter = Annotated[
+    Decimal,
+    BeforeValidator(_price_text),
+    WithJsonSchema({"type": "string", "pattern": PRICE_PATTERN, "examples": ["4.99"]}),
+]
 
 
 class Strict(BaseModel):
@@ -37,8 +62,8 @@ class PageQuery(Strict):
 class ItemQuery(PageQuery):
     q: SafeText | None = Field(None, min_length=1, max_length=64)
     type: ItemType | None = None
-    min_price: NonNegativeDecimal | None = None
-    max_price: NonNegativeDecimal | None = None
+    min_price: PriceFilter | None = None
+    max_price: PriceFilter | None = None
     sort: SortKey = "name"
 
     @model_validator(mode="after")

@@ -84,6 +84,25 @@ def tune_local_server() -> None:
         return
     local.ChaliceRequestHandler.disable_nagle_algorithm = True
     local.ThreadedHTTPServer.request_queue_size = 128
+    local.ChaliceRequestHandler.__getattr__ = _any_method_to_the_app
+    if not hasattr(local.ChaliceRequestHandler, "_send_bare_error_response"):
+        local.ChaliceRequestHandler._send_bare_error_response = local.ChaliceRequestHandler._send_error_response
+        local.ChaliceRequestHandler._send_error_response = _send_error_with_security_headers
+
+
+def _send_error_with_security_headers(handler: Any, error: Any) -> None:
+    """The answers chalice local gives without running the app (an unknown path's 403, as API
+    Gateway's) skip the middleware; they get the security headers all the same."""
+    error.headers = {**SECURITY_HEADERS, **(error.headers or {})}
+    handler._send_bare_error_response(error)
+
+
+def _any_method_to_the_app(handler: Any, name: str) -> Any:
+    """http.server answers a method it has no ``do_<METHOD>`` for (TRACE, QUERY...) with its own
+    501 HTML page, without our error body or security headers; let the app answer 405 instead."""
+    if name.startswith("do_"):
+        return handler._generic_handle
+    raise AttributeError(name)
 
 
 def error_response(

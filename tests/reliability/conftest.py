@@ -4,13 +4,27 @@ own per module) and a redis-server of our own per test or per session, never the
 from __future__ import annotations
 
 import os
+import secrets
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.conftest import Stack, Store, configure, wipe_and_seed
+from tests.conftest import (
+    ROOT,
+    SESSION_SECRET,
+    WEBHOOK_SECRET,
+    Server,
+    Stack,
+    Store,
+    configure,
+    start_server,
+    stop_server,
+    wipe_and_seed,
+)
 from tests.reliability.support import FIGURE_LABELS, FIGURES, RedisServer
 
 settings.register_profile(
@@ -38,6 +52,35 @@ def suite_redis() -> Iterator[RedisServer]:
 @pytest.fixture(scope="module")
 def module_database(new_postgres_database: Any) -> str:
     return str(new_postgres_database())
+
+
+@pytest.fixture(scope="session")
+def live_app(
+    new_postgres_database: Any, suite_redis: RedisServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """`chalice local` as `make run` starts it, on a database of its own, with a storefront of
+    three known files so that static answers do not depend on a frontend build."""
+    static = tmp_path_factory.mktemp("storefront")
+    (static / "assets").mkdir()
+    (static / "index.html").write_text("<!doctype html><title>store</title>")
+    (static / "assets" / "app-1234.js").write_text("console.log('store')")
+    (static / "favicon.ico").write_bytes(b"\x00\x00\x01\x00")
+    env = {
+        "STAGE": "local",
+        "DATABASE_URL": new_postgres_database(),
+        "REDIS_URL": suite_redis.url,
+        "REDIS_KEY_PREFIX": f"live-{secrets.token_hex(4)}",
+        "XSOLLA_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "SESSION_SECRET": SESSION_SECRET,
+        "ORDER_RATE_LIMIT_PER_MINUTE": "100000",
+        "STATIC_DIR": str(static),
+    }
+    subprocess.run(
+        [sys.executable, "scripts/seed_items.py"], cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True
+    )
+    running = start_server(env, tmp_path_factory.mktemp("live-app") / "chalice.log")
+    yield running
+    stop_server(running)
 
 
 @pytest.fixture
