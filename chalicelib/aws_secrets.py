@@ -41,6 +41,8 @@ def get_secret(arn: str, *, refresh: bool = False) -> str:
     value: str | None = response.get("SecretString")
     if value is None:
         raise SecretError(f"secret {arn} has no SecretString (binary secrets are not supported)")
+    if not value.strip():
+        raise SecretError(f"secret {arn} is empty")
     _values[arn] = value
     return value
 

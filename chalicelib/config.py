@@ -96,6 +96,13 @@ def _safe_api_base(url: str) -> bool:
     return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1"))
 
 
+def _secret(env: Mapping[str, str], name: str) -> str | None:
+    """A secret of only whitespace (a template's placeholder, a stray newline) is no secret: anyone
+    could sign with it."""
+    value = env.get(name) or ""
+    return value if value.strip() else None
+
+
 def normalise_database_url(url: str) -> str:
     """Accept the URLs that RDS and docker images hand out and pin the pure-Python driver."""
     for prefix in ("postgres://", "postgresql://"):
@@ -116,14 +123,14 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             raise ConfigError("DATABASE_URL is required outside the local stage")
         database_url = f"sqlite:///{PROJECT_ROOT / '.data' / 'store.db'}"
 
-    secret = env.get("XSOLLA_WEBHOOK_SECRET") or None
+    secret = _secret(env, "XSOLLA_WEBHOOK_SECRET")
     secret_arn = env.get("XSOLLA_WEBHOOK_SECRET_ARN") or None
     if secret is None and secret_arn is None:
         if production:
             raise ConfigError("XSOLLA_WEBHOOK_SECRET or XSOLLA_WEBHOOK_SECRET_ARN is required outside the local stage")
         secret = DEV_WEBHOOK_SECRET
 
-    session_secret = env.get("SESSION_SECRET") or None
+    session_secret = _secret(env, "SESSION_SECRET")
     session_secret_arn = env.get("SESSION_SECRET_ARN") or None
     if session_secret is None and session_secret_arn is None:
         if production:
