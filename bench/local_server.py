@@ -7,6 +7,7 @@ import http.client
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,7 @@ from bench.environment import ROOT, Environment, paid_delivery
 from bench.stats import summary_ms
 
 ITEMS = "/api/items?limit=12&offset=0"
+BURST_CONNECTIONS = 64
 
 
 def _free_port() -> int:
@@ -118,6 +120,8 @@ def run(
 
     new_connections = _repeat(fresh, n, budget_s)
 
+    burst = _burst(port, BURST_CONNECTIONS)
+
     def sender(user: str) -> tuple[float, float, list[float]]:
         deliveries = [paid_delivery(user, items[k % len(items)]) for k in range(count)]
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -152,4 +156,31 @@ def run(
         "webhook_p50_ms": webhook["p50_ms"],
         "webhook_p99_ms": webhook["p99_ms"],
         "webhook_senders": len(env.users),
+        "burst_connections": BURST_CONNECTIONS,
+        "burst_max_ms": burst["max_ms"],
+        "burst_failures": burst["failures"],
+    }
+
+
+def _burst(port: int, connections: int) -> dict[str, Any]:
+    """A burst of new connections at once (a page load, a retry storm): how long the slowest
+    waits, and how many are refused or reset."""
+    gate = threading.Barrier(connections)
+
+    def one(_: int) -> float | None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        gate.wait()
+        try:
+            return _request(connection, "GET", ITEMS, 200, headers={"Connection": "close"})
+        except OSError:
+            return None
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=connections) as pool:
+        results = list(pool.map(one, range(connections)))
+    answered = [r for r in results if r is not None]
+    return {
+        "max_ms": round(max(answered) * 1000, 3) if answered else None,
+        "failures": len(results) - len(answered),
     }
