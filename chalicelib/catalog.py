@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.cache import get_cache
 from chalicelib.config import get_settings
 from chalicelib.errors import NotFound
+from chalicelib.formats import money, utc_iso
 from chalicelib.schemas import ItemQuery
 
 if TYPE_CHECKING:
     from chalicelib.models import Item
 
 NAMESPACE = "items"
-CENT = Decimal("0.01")
-
-
-def money(value: Decimal) -> str:
-    return str(value.quantize(CENT))
 
 
 def item_json(item: Item) -> dict[str, Any]:
@@ -32,7 +27,7 @@ def item_json(item: Item) -> dict[str, Any]:
         "price": money(item.price),
         "currency": item.currency,
         "image_url": item.image_url,
-        "created_at": item.created_at.isoformat().replace("+00:00", "Z"),
+        "created_at": utc_iso(item.created_at),
     }
 
 
