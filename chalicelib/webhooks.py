@@ -346,11 +346,13 @@ def _expected_amounts(
     order: Any, items: dict[str, Any], lines: dict[str, Any], notification: Any
 ) -> dict[str, Decimal]:
     """Line totals we expect: those of the order we created, else catalogue price x quantity."""
+    if order.user_id != notification.user.external_id:
+        raise Rejected("INCORRECT_INVOICE", "The notification does not match the order")
     if not order.lines:
         return {sku: items[sku].price * line.quantity for sku, line in lines.items()}
     ordered = {ol.item.sku: ol for ol in order.lines}
     asked = {sku: line.quantity for sku, line in lines.items()}
-    if order.user_id != notification.user.external_id or asked != {s: ol.quantity for s, ol in ordered.items()}:
+    if asked != {s: ol.quantity for s, ol in ordered.items()}:
         raise Rejected("INCORRECT_INVOICE", "The notification does not match the order")
     if order.currency != notification.order.currency:
         raise Rejected("INCORRECT_AMOUNT", "Incorrect currency")

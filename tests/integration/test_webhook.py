@@ -264,3 +264,11 @@ def test_control_characters_in_stored_fields_are_invalid_parameter_not_a_retry(s
             payload["user"]["external_id"] = "test\x00user"
         response = store.deliver(json.dumps(payload).encode())
         assert response.status_code == 400 and error_code(response) == "INVALID_PARAMETER"
+
+
+def test_a_payment_for_someone_elses_order_is_incorrect_invoice_even_without_lines(store):
+    order_id = xsolla_payloads.new_order_id()
+    store.token("player-two")
+    assert store.deliver(paid_body(store, order_id=order_id, kind="order_canceled")).status_code == 204
+    response = store.deliver(paid_body(store, order_id=order_id, user="player-two"))
+    assert response.status_code == 400 and error_code(response) == "INCORRECT_INVOICE"
