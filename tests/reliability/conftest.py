@@ -25,7 +25,7 @@ from tests.conftest import (
     stop_server,
     wipe_and_seed,
 )
-from tests.reliability.support import FIGURE_LABELS, FIGURES, RedisServer
+from tests.reliability.support import CALM_REDIS_TIMEOUT_S, FIGURE_LABELS, FIGURES, RedisServer
 
 settings.register_profile(
     "reliability",
@@ -87,7 +87,7 @@ def live_app(
 def services(module_database: str, suite_redis: RedisServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     """The app in process on this module's Postgres database and the suite's Redis."""
     stack = Stack("services", module_database, suite_redis.url)
-    configure(monkeypatch, stack)
+    configure(monkeypatch, stack, REDIS_TIMEOUT_S=CALM_REDIS_TIMEOUT_S)
     wipe_and_seed()
     yield Store(stack)
     from chalicelib import cache, db

@@ -17,7 +17,7 @@ from chalicelib import xsolla_payloads
 from chalicelib.cache import BREAKER_COOLDOWN_S
 from chalicelib.models import Purchase, WebhookEvent
 from tests.conftest import Stack, Store, configure, paid_body, wipe_and_seed
-from tests.reliability.support import FIGURES, RedisServer, assert_clean_body
+from tests.reliability.support import CALM_REDIS_TIMEOUT_S, FIGURES, RedisServer, assert_clean_body
 
 READ_BUDGET_S = 1.0
 
@@ -25,7 +25,7 @@ READ_BUDGET_S = 1.0
 @pytest.fixture
 def app(module_database: str, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     stack = Stack("services", module_database, redis_server.url)
-    configure(monkeypatch, stack)
+    configure(monkeypatch, stack, REDIS_TIMEOUT_S=CALM_REDIS_TIMEOUT_S)
     wipe_and_seed()
     yield Store(stack)
     from chalicelib import cache, db

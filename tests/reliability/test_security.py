@@ -20,12 +20,14 @@ from chalicelib.config import MAX_BODY_BYTES
 from chalicelib.models import Order
 from tests.conftest import SESSION_SECRET, WEBHOOK_SECRET, Server, Stack, Store, configure, paid_body, wipe_and_seed
 from tests.reliability.support import (
+    CALM_REDIS_TIMEOUT_S,
     REQUIRED_SECURITY_HEADERS,
     RedisServer,
     assert_clean_body,
     bearer,
     error_code,
     http,
+    server_tracebacks,
 )
 
 
@@ -35,7 +37,7 @@ def app_with(
 ) -> Iterator[Callable[..., Store]]:
     def build(**env: str) -> Store:
         stack = Stack("services", module_database, suite_redis.url)
-        configure(monkeypatch, stack, **env)
+        configure(monkeypatch, stack, REDIS_TIMEOUT_S=CALM_REDIS_TIMEOUT_S, **env)
         wipe_and_seed()
         return Store(stack)
 
@@ -92,6 +94,12 @@ def test_unknown_fields_in_an_order_are_rejected(services: Store, extra: dict[st
     response = services.post("/api/orders", {"item_id": item["id"], "quantity": 1, **extra}, headers=bearer("p"))
     assert response.status_code == 400 and error_code(response.body) == "VALIDATION_ERROR"
     assert services.rows(Order) == []
+
+
+@pytest.mark.parametrize("claims", [{"user_id": "player-b"}, {"sub": "player-b"}, {"token": "x"}])
+def test_the_demo_login_cannot_be_asked_for_another_user(services: Store, claims: dict[str, Any]) -> None:
+    response = services.post("/api/session", claims)
+    assert response.status_code == 400 and error_code(response.body) == "VALIDATION_ERROR"
 
 
 # ---- tokens ----------------------------------------------------------------------------------
@@ -177,6 +185,7 @@ def test_dev_routes_are_404_outside_the_local_stage(app_with: Callable[..., Stor
     assert_secured(response)
     assert json.loads(store.get("/api/config").body)["dev_tools"] is False
     assert [o.status for o in store.rows(Order)] == ["pending"]
+    assert store.post("/api/session", {}).status_code == (404 if stage == "prod" else 201)
 
 
 def test_the_app_is_not_in_debug_mode() -> None:
@@ -433,7 +442,8 @@ def test_every_kind_of_response_carries_the_security_headers(live_app: Server) -
 
 def test_the_live_server_logged_no_traceback_and_no_secret(live_app: Server) -> None:
     log = live_app.log_path.read_text()
-    for leak in ("Traceback", WEBHOOK_SECRET, SESSION_SECRET, "@example.com"):
+    assert server_tracebacks(log) == []
+    for leak in (WEBHOOK_SECRET, SESSION_SECRET, "@example.com"):
         assert leak not in log
 
 
