@@ -4,70 +4,27 @@ and Xsolla's senders are) and, for comparison, a new connection per request."""
 from __future__ import annotations
 
 import http.client
-import socket
 import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bench.environment import ROOT, Environment, paid_delivery
+from bench.environment import Environment, paid_delivery
 from bench.stats import summary_ms
+from scripts import local_server
 
 ITEMS = "/api/items?limit=12&offset=0"
 BURST_CONNECTIONS = 64
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start(env: Environment, log_path: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """As ``make run`` starts it: one process, no autoreload."""
-    port = _free_port()
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "chalice"),
-                "local",
-                "--no-autoreload",
-                "--stage",
-                "local",
-                "--port",
-                str(port),
-            ],
-            cwd=ROOT,
-            env=env.child_env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"chalice local exited: {log_path.read_text(errors='replace')[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1) as response:
-                if response.status == 200:
-                    return process, port
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    process.wait()
-    raise RuntimeError("chalice local did not become healthy within 30 s")
+    process, base = local_server.start(env.child_env(), log_path)
+    return process, int(base.rsplit(":", 1)[1])
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+stop = local_server.stop
 
 
 def _request(

@@ -7,17 +7,16 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from scripts import local_server
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+pg8000://postgres@127.0.0.1:5432/test")
@@ -35,10 +34,7 @@ def unavailable(what: str, why: object) -> None:
     pytest.skip(message)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+free_port = local_server.free_port
 
 
 @pytest.fixture(scope="session")
@@ -279,44 +275,12 @@ class Server:
 
 def start_server(env: dict[str, str], log_path: Path) -> Server:
     """``chalice local`` as ``make run`` starts it, on a free port."""
-    port = free_port()
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "chalice"),
-            "local",
-            "--no-autoreload",
-            "--stage",
-            "local",
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"chalice local exited: {log_path.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{base}/api/health", timeout=1) as response:
-                if response.status == 200:
-                    return Server(base, process, log_path)
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("chalice local did not become healthy within 30 s")
+    process, base = local_server.start({**os.environ, **env}, log_path)
+    return Server(base, process, log_path)
 
 
 def stop_server(server: Server) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
+    local_server.stop(server.process)
 
 
 @pytest.fixture(scope="session")
