@@ -18,14 +18,11 @@ from tests.conftest import (
     SESSION_SECRET,
     WEBHOOK_SECRET,
     Server,
-    Stack,
     Store,
-    configure,
     start_server,
     stop_server,
-    wipe_and_seed,
 )
-from tests.reliability.support import CALM_REDIS_TIMEOUT_S, FIGURE_LABELS, FIGURES, RedisServer
+from tests.reliability.support import FIGURE_LABELS, FIGURES, RedisServer, in_process_store
 
 settings.register_profile(
     "reliability",
@@ -86,14 +83,7 @@ def live_app(
 @pytest.fixture
 def services(module_database: str, suite_redis: RedisServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     """The app in process on this module's Postgres database and the suite's Redis."""
-    stack = Stack("services", module_database, suite_redis.url)
-    configure(monkeypatch, stack, REDIS_TIMEOUT_S=CALM_REDIS_TIMEOUT_S)
-    wipe_and_seed()
-    yield Store(stack)
-    from chalicelib import cache, db
-
-    db.reset_engine()
-    cache.reset_cache()
+    yield from in_process_store(module_database, suite_redis, monkeypatch)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -14,10 +14,13 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.conftest import SESSION_SECRET, free_port
+import pytest
+
+from tests.conftest import SESSION_SECRET, Stack, Store, configure, free_port, wipe_and_seed
 
 FIGURES: Counter[str] = Counter()
 FIGURE_LABELS = {
@@ -311,3 +314,15 @@ class TcpProxy:
     def _fire(self, what: str) -> None:
         self.triggered.append(what)
         FIGURES["faults"] += 1
+
+
+def in_process_store(database: str, redis: RedisServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """The app in process on ``database`` and ``redis``, freshly seeded; clients dropped after."""
+    stack = Stack("services", database, redis.url)
+    configure(monkeypatch, stack, REDIS_TIMEOUT_S=CALM_REDIS_TIMEOUT_S)
+    wipe_and_seed()
+    yield Store(stack)
+    from chalicelib import cache, db
+
+    db.reset_engine()
+    cache.reset_cache()

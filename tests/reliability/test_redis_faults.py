@@ -16,22 +16,15 @@ import pytest
 from chalicelib import xsolla_payloads
 from chalicelib.cache import BREAKER_COOLDOWN_S
 from chalicelib.models import Purchase, WebhookEvent
-from tests.conftest import Stack, Store, configure, paid_body, wipe_and_seed
-from tests.reliability.support import CALM_REDIS_TIMEOUT_S, FIGURES, RedisServer, assert_clean_body
+from tests.conftest import Store, paid_body
+from tests.reliability.support import FIGURES, RedisServer, assert_clean_body, in_process_store
 
 READ_BUDGET_S = 1.0
 
 
 @pytest.fixture
 def app(module_database: str, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
-    stack = Stack("services", module_database, redis_server.url)
-    configure(monkeypatch, stack, REDIS_TIMEOUT_S=CALM_REDIS_TIMEOUT_S)
-    wipe_and_seed()
-    yield Store(stack)
-    from chalicelib import cache, db
-
-    db.reset_engine()
-    cache.reset_cache()
+    yield from in_process_store(module_database, redis_server, monkeypatch)
 
 
 @dataclass
