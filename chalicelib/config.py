@@ -111,6 +111,18 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _secret_source(
+    env: Mapping[str, str], name: str, dev_default: str, production: bool
+) -> tuple[str | None, str | None]:
+    """(value, Secrets Manager ARN) for ``name``: one of them outside the local stage."""
+    value, arn = _secret(env, name), env.get(f"{name}_ARN") or None
+    if value is None and arn is None:
+        if production:
+            raise ConfigError(f"{name} or {name}_ARN is required outside the local stage")
+        value = dev_default
+    return value, arn
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     stage = env.get("STAGE", "local") or "local"
     if stage not in STAGES:
@@ -123,19 +135,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             raise ConfigError("DATABASE_URL is required outside the local stage")
         database_url = f"sqlite:///{PROJECT_ROOT / '.data' / 'store.db'}"
 
-    secret = _secret(env, "XSOLLA_WEBHOOK_SECRET")
-    secret_arn = env.get("XSOLLA_WEBHOOK_SECRET_ARN") or None
-    if secret is None and secret_arn is None:
-        if production:
-            raise ConfigError("XSOLLA_WEBHOOK_SECRET or XSOLLA_WEBHOOK_SECRET_ARN is required outside the local stage")
-        secret = DEV_WEBHOOK_SECRET
-
-    session_secret = _secret(env, "SESSION_SECRET")
-    session_secret_arn = env.get("SESSION_SECRET_ARN") or None
-    if session_secret is None and session_secret_arn is None:
-        if production:
-            raise ConfigError("SESSION_SECRET or SESSION_SECRET_ARN is required outside the local stage")
-        session_secret = DEV_SESSION_SECRET
+    secret, secret_arn = _secret_source(env, "XSOLLA_WEBHOOK_SECRET", DEV_WEBHOOK_SECRET, production)
+    session_secret, session_secret_arn = _secret_source(env, "SESSION_SECRET", DEV_SESSION_SECRET, production)
     if production and session_secret is not None and len(session_secret.encode("utf-8")) < 32:
         raise ConfigError("SESSION_SECRET must be at least 32 bytes")
 
