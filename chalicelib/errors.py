@@ -46,11 +46,6 @@ class NotFound(ApiError):
     code = "NOT_FOUND"
 
 
-class Conflict(ApiError):
-    status = 409
-    code = "CONFLICT"
-
-
 class PayloadTooLarge(ApiError):
     status = 413
     code = "PAYLOAD_TOO_LARGE"

@@ -23,9 +23,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 Money = Numeric(12, 2)
-ITEM_TYPES = ("skin", "power_up", "currency_pack", "bundle")
-ORDER_STATUSES = ("pending", "paid", "canceled")
-PURCHASE_STATUSES = ("paid", "canceled")
 
 
 def utcnow() -> datetime:

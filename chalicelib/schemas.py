@@ -25,7 +25,6 @@ ItemType = Literal["skin", "power_up", "currency_pack", "bundle"]
 SortKey = Literal["name", "-name", "price", "-price", "newest"]
 MAX_BIGINT = 2**63 - 1
 MAX_INT = 2**31 - 1  # items.id is an INTEGER column
-MAX_JS_INT = 2**53 - 1
 # No control characters (a NUL byte is not storable in Postgres text) in anything that reaches SQL.
 SafeText = Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f]*$")]
 MoneyString = Annotated[str, Field(pattern=r"^\d+\.\d{2}$", examples=["4.99"])]

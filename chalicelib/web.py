@@ -16,7 +16,14 @@ from typing import Any, TypeVar
 from chalice.app import Chalice, Request, Response
 
 from chalicelib.config import MAX_BODY_BYTES
-from chalicelib.errors import ApiError, BadRequest, PayloadTooLarge, ValidationFailed, pydantic_details
+from chalicelib.errors import (
+    ApiError,
+    BadRequest,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    ValidationFailed,
+    pydantic_details,
+)
 
 log = logging.getLogger("store.http")
 
@@ -175,6 +182,10 @@ def _validate(model: Any, data: dict[str, Any]) -> Any:
         raise ValidationFailed("The request is invalid", details=pydantic_details(exc)) from None
 
 
+def _api_error(exc: ApiError) -> Response:
+    return error_response(exc.status, exc.code, exc.message, details=exc.details, headers=exc.headers)
+
+
 def guarded(view: Callable[..., Any]) -> Callable[..., Any]:
     """Map our typed errors, database outages and bugs to the documented error body.
     Nothing escapes to Chalice, which would log a traceback and answer in its own format."""
@@ -184,18 +195,16 @@ def guarded(view: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return view(*args, **kwargs)
         except ApiError as exc:
-            return error_response(exc.status, exc.code, exc.message, details=exc.details, headers=exc.headers)
+            return _api_error(exc)
         except Exception as exc:  # noqa: BLE001 - the boundary: nothing may escape as a traceback
             from chalicelib.db import is_unavailable
 
             if is_unavailable(exc):
                 log.error("database unavailable in %s: %s", view.__name__, type(exc).__name__)
-                return error_response(
-                    503,
-                    "SERVICE_UNAVAILABLE",
-                    "A backing service is unavailable; retry shortly",
-                    headers={"Retry-After": "5"},
+                outage = ServiceUnavailable(
+                    "A backing service is unavailable; retry shortly", headers={"Retry-After": "5"}
                 )
+                return _api_error(outage)
             frame = exc.__traceback__
             while frame is not None and frame.tb_next is not None:
                 frame = frame.tb_next
