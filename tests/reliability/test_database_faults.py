@@ -21,7 +21,7 @@ from chalicelib import xsolla_payloads
 from tests.conftest import TEST_DATABASE_URL, Stack, Store, configure, paid_body, wipe_and_seed
 from tests.reliability.support import FIGURES, RedisServer, TcpProxy, assert_clean_body, error_code
 
-# DB_CONNECT_TIMEOUT_S=1: a pre-ping on a dead pooled connection, then one fresh connect attempt.
+# DB_CONNECT_TIMEOUT_S=1: one timed-out read on a dead pooled connection, or one connect attempt.
 FAULT_BUDGET_S = 3.0
 
 
@@ -119,10 +119,11 @@ def test_unreachable_database_is_a_fast_5xx_then_the_retry_grants_once(
     assert [p["order_id"] for p in listed] == [order_id]
 
 
-def test_connection_cut_inside_the_grant_leaves_no_partial_grant(app: Store, proxy: TcpProxy, direct: Engine) -> None:
+def test_connection_cut_as_the_grant_is_sent_grants_nothing(app: Store, proxy: TcpProxy, direct: Engine) -> None:
     order_id = xsolla_payloads.new_order_id()
     body = paid_body(app, order_id=order_id)
-    proxy.cut_before(b"INSERT INTO purchases")
+    # The grant is one prepared statement: its parameters (the key among them) travel in its Bind.
+    proxy.cut_before(f"order_paid:{order_id}".encode())
     assert_retryable(app, body)
     assert proxy.triggered == ["cut_before"]
     assert state_of(direct, order_id) == NOTHING
@@ -131,13 +132,29 @@ def test_connection_cut_inside_the_grant_leaves_no_partial_grant(app: Store, pro
     assert state_of(direct, order_id) == granted_once(order_id)
 
 
-def test_commit_whose_answer_is_lost_is_retried_as_a_204_no_op(app: Store, proxy: TcpProxy, direct: Engine) -> None:
+def test_a_fault_after_the_grants_first_writes_leaves_none_of_them(app: Store, direct: Engine) -> None:
+    """The grant has claimed the order and marked it paid when its purchase insert hits a lock
+    it cannot get: the statement fails within the lock timeout and takes its writes with it."""
+    order_id = xsolla_payloads.new_order_id()
+    body = paid_body(app, order_id=order_id, quantity=3)
+    with direct.connect() as connection, connection.begin():
+        connection.execute(text("LOCK TABLE purchases IN SHARE MODE"))
+        FIGURES["faults"] += 1
+        assert_retryable(app, body)
+    assert state_of(direct, order_id) == NOTHING
+
+    assert deliver(app, body)[0] == 204
+    assert state_of(direct, order_id) == granted_once(order_id, quantity=3)
+
+
+def test_a_grant_whose_answer_is_lost_is_retried_as_a_204_no_op(app: Store, proxy: TcpProxy, direct: Engine) -> None:
     token = app.token()
     assert json.loads(app.get("/api/purchases", token=token).body)["page"]["total"] == 0
     order_id = xsolla_payloads.new_order_id()
     body = paid_body(app, order_id=order_id, sku="skin-void-wings")
 
-    proxy.drop_reply(b"COMMIT\x00")
+    # The grant commits on its own (one statement, no COMMIT of ours); its answer names the outcome.
+    proxy.drop_reply(b"granted")
     assert_retryable(app, body)
     assert proxy.triggered == ["drop_reply"]
     assert state_of(direct, order_id) == granted_once(order_id), "the commit did not reach the database"
@@ -166,5 +183,46 @@ def test_a_lock_held_elsewhere_is_a_5xx_within_the_lock_timeout(app: Store, dire
         FIGURES["faults"] += 1
         assert_retryable(app, body)
     assert state_of(direct, order_id)["purchases"] == []
+    assert deliver(app, body)[0] == 204
+    assert state_of(direct, order_id) == granted_once(order_id)
+
+
+def terminate_app_connections(direct: Engine) -> int:
+    with direct.connect() as connection:
+        killed = connection.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND application_name = 'game-item-store'"
+            )
+        ).scalar()
+    FIGURES["faults"] += 1
+    return int(killed or 0)
+
+
+def test_a_connection_that_died_while_idle_is_replaced_before_use(
+    app: Store, direct: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pooled connections are tested only after PING_AFTER_IDLE_S of idleness (not on every
+    checkout, which would cost two round trips a request): a server restart or an idle timeout
+    while the container slept is noticed there, and the request never sees it."""
+    from chalicelib import db
+
+    assert app.get("/api/health").status_code == 200
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_S", 0.0)
+    assert terminate_app_connections(direct) >= 1
+    health = app.get("/api/health")
+    assert health.status_code == 200 and json.loads(health.body)["database"] == "ok"
+
+
+def test_without_the_idle_test_a_dead_connection_costs_one_retryable_answer(
+    app: Store, direct: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib import db
+
+    order_id = xsolla_payloads.new_order_id()
+    body = paid_body(app, order_id=order_id)
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_S", 3600.0)
+    assert terminate_app_connections(direct) >= 1
+    assert_retryable(app, body)
     assert deliver(app, body)[0] == 204
     assert state_of(direct, order_id) == granted_once(order_id)
