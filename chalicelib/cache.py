@@ -85,6 +85,14 @@ return {generation, redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])}
 """
 
 
+# KEYS[1] = generation key, ARGV[1] = its TTL
+_BUMP_SCRIPT = """
+local generation = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return generation
+"""
+
+
 class RedisCache:
     def __init__(self, url: str, timeout_s: float, prefix: str = "store") -> None:
         import redis
@@ -99,6 +107,7 @@ class RedisCache:
             health_check_interval=0,
         )
         self._read = self._client.register_script(_READ_SCRIPT)
+        self._bump = self._client.register_script(_BUMP_SCRIPT)
         self._prefix = prefix
         self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
         self._open_until = 0.0
@@ -151,10 +160,7 @@ class RedisCache:
         gen_key, _ = self._keys(namespace)
         if time.monotonic() >= self._open_until:
             try:
-                pipe = self._client.pipeline(transaction=True)
-                pipe.incr(gen_key)
-                pipe.expire(gen_key, GENERATION_TTL_S)
-                pipe.execute()
+                self._bump(keys=[gen_key], args=[GENERATION_TTL_S])
                 return
             except self._errors as exc:
                 self._trip("invalidate", exc)
