@@ -23,7 +23,7 @@ FULL = {
     "cold_processes": 15,
     "reads": {"hit": 3000, "miss": 300},
     "reads_budget_s": 4.0,
-    "webhook_count": 1000,
+    "webhook_count": 4000,
     "webhook_deadline_s": 6.0,
     "http_requests": 300,
     "http_webhooks": 200,

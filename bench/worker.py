@@ -61,6 +61,7 @@ def main() -> None:
     from sqlalchemy.engine import make_url
 
     import app
+    from chalicelib import db
     from chalicelib.db import get_engine
 
     setup = json.loads(sys.stdin.readline())
@@ -79,6 +80,14 @@ def main() -> None:
         app_backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
     statements = [0]
     event.listen(engine, "before_cursor_execute", lambda *_: statements.__setitem__(0, statements[0] + 1))
+    # The webhook's grant is a prepared statement sent around SQLAlchemy's cursor: count it too.
+    run_prepared = db.run_prepared
+
+    def counted(sql: str, params: Any) -> Any:
+        statements[0] += 1
+        return run_prepared(sql, params)
+
+    db.run_prepared = counted
 
     url = make_url(setup["database_url"])
     raw = pg8000.dbapi.connect(
