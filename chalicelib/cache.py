@@ -14,6 +14,7 @@ one per request, and remembers failed invalidations to replay when Redis is back
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 import time
 from typing import Any, Protocol
@@ -85,14 +86,6 @@ return {generation, redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])}
 """
 
 
-# KEYS[1] = generation key, ARGV[1] = its TTL
-_BUMP_SCRIPT = """
-local generation = redis.call('INCR', KEYS[1])
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-return generation
-"""
-
-
 class RedisCache:
     def __init__(self, url: str, timeout_s: float, prefix: str = "store") -> None:
         import redis
@@ -107,7 +100,6 @@ class RedisCache:
             health_check_interval=0,
         )
         self._read = self._client.register_script(_READ_SCRIPT)
-        self._bump = self._client.register_script(_BUMP_SCRIPT)
         self._prefix = prefix
         self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
         self._open_until = 0.0
@@ -160,7 +152,9 @@ class RedisCache:
         gen_key, _ = self._keys(namespace)
         if time.monotonic() >= self._open_until:
             try:
-                self._bump(keys=[gen_key], args=[GENERATION_TTL_S])
+                # A new generation need only differ from every earlier one: a fresh random token
+                # set with its expiry is one plain command (INCR would need EXPIRE beside it).
+                self._client.set(gen_key, secrets.token_hex(8), ex=GENERATION_TTL_S)
                 return
             except self._errors as exc:
                 self._trip("invalidate", exc)

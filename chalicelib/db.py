@@ -148,30 +148,31 @@ def run_prepared(sql: str, params: Mapping[str, Any]) -> tuple[Any, ...]:
 
     engine = get_engine()
     dbapi = engine.dialect.loaded_dbapi
-    with engine.connect() as connection:
-        pooled = connection.connection
+    pooled = engine.raw_connection()
+    try:
         raw = pooled.dbapi_connection
         assert raw is not None
+        prepared = pooled.info.get(("prepared", sql))
+        if prepared is None:
+            prepared = pooled.info[("prepared", sql)] = raw.prepare(sql)
+        raw.autocommit = True
         try:
-            prepared = pooled.info.get(("prepared", sql))
-            if prepared is None:
-                prepared = pooled.info[("prepared", sql)] = raw.prepare(sql)
-            raw.autocommit = True
-            try:
-                return tuple(prepared.run(**params))
-            finally:
-                raw.autocommit = False
-        except Exception as exc:
-            answered = isinstance(exc, dbapi.DatabaseError)
-            if not answered:
-                connection.invalidate(exc)
-            if isinstance(exc, dbapi.Error):
-                raise DBAPIError.instance(
-                    sql, params, exc, dbapi.Error, hide_parameters=True, connection_invalidated=not answered
-                ) from exc
-            if isinstance(exc, OSError):
-                raise OperationalError(sql, None, exc, hide_parameters=True, connection_invalidated=True) from exc
-            raise
+            return tuple(prepared.run(**params))
+        finally:
+            raw.autocommit = False
+    except Exception as exc:
+        answered = isinstance(exc, dbapi.DatabaseError)
+        if not answered:
+            pooled.invalidate(exc)
+        if isinstance(exc, dbapi.Error):
+            raise DBAPIError.instance(
+                sql, params, exc, dbapi.Error, hide_parameters=True, connection_invalidated=not answered
+            ) from exc
+        if isinstance(exc, OSError):
+            raise OperationalError(sql, None, exc, hide_parameters=True, connection_invalidated=True) from exc
+        raise
+    finally:
+        pooled.close()
 
 
 # SQLSTATEs of faults that pass: connection exceptions (08), insufficient resources (53),

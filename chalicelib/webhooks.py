@@ -349,10 +349,7 @@ def _order_paid(notification: Any, audit: Audit) -> str | None:
     return str(user_id)
 
 
-_GRANT = (
-    "SELECT store_grant_order_paid(:order_id, :user_id, :amount, :currency, :mode, :skus, :quantities, :amounts,"
-    " :key, :scheme, :body_sha256)"
-)
+_GRANT = "SELECT store_grant_order_paid(:order_id, :user_id, :amount, :currency, :mode, :lines, :key, :scheme, :sha)"
 
 
 def _in_one_statement(notification: Any, lines: dict[str, Any], audit: Audit) -> bool:
@@ -375,12 +372,13 @@ def _in_one_statement(notification: Any, lines: dict[str, Any], audit: Audit) ->
             "amount": notification.order.amount,
             "currency": notification.order.currency,
             "mode": notification.order.mode,
-            "skus": list(lines),
-            "quantities": [line.quantity for line in lines.values()],
-            "amounts": [line.amount for line in lines.values()],
+            # One jsonb parameter rather than three arrays; amounts as strings, so exact.
+            "lines": json.dumps(
+                [{"sku": sku, "quantity": line.quantity, "amount": str(line.amount)} for sku, line in lines.items()]
+            ),
             "key": audit.idempotency_key,
             "scheme": audit.scheme,
-            "body_sha256": audit.body_sha256,
+            "sha": audit.body_sha256,
         },
     )
     if outcome == "duplicate":

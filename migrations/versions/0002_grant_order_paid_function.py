@@ -29,9 +29,7 @@ CREATE OR REPLACE FUNCTION store_grant_order_paid(
     p_amount numeric,
     p_currency text,
     p_mode text,
-    p_skus text[],
-    p_quantities integer[],
-    p_amounts numeric[],
+    p_lines jsonb,
     p_key text,
     p_scheme text,
     p_body_sha256 text
@@ -40,14 +38,16 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     v_order orders%ROWTYPE;
-    v_ordered integer;
+    v_lines integer;
+    v_ordered integer := 0;
     v_matched integer;
     v_total numeric;
 BEGIN
     -- Nothing is written until every check has passed: the caller runs this as a transaction of
     -- its own, and 'check' must leave the database as it was.
+    v_lines := jsonb_array_length(p_lines);
     PERFORM 1 FROM users WHERE id = p_user_id;
-    IF NOT FOUND OR cardinality(p_skus) = 0 THEN
+    IF NOT FOUND OR v_lines = 0 THEN
         RETURN 'check';
     END IF;
 
@@ -59,10 +59,12 @@ BEGIN
 
     -- Every line must be a known item in the order's currency, at the amount we expect: that of
     -- the line of the order we created, else the catalogue price times the quantity.
-    SELECT count(*) INTO v_ordered FROM order_lines WHERE order_id = p_order_id;
+    IF v_order.id IS NOT NULL THEN
+        SELECT count(*) INTO v_ordered FROM order_lines WHERE order_id = p_order_id;
+    END IF;
     IF v_ordered > 0 THEN
         SELECT count(*), sum(ol.amount) INTO v_matched, v_total
-        FROM unnest(p_skus, p_quantities, p_amounts) AS n(sku, quantity, amount)
+        FROM jsonb_to_recordset(p_lines) AS n(sku text, quantity integer, amount numeric)
         JOIN items i ON i.sku = n.sku AND i.currency = p_currency
         JOIN order_lines ol ON ol.order_id = p_order_id AND ol.item_id = i.id
             AND ol.quantity = n.quantity AND ol.amount = n.amount;
@@ -71,10 +73,10 @@ BEGIN
         END IF;
     ELSE
         SELECT count(*), sum(n.amount) INTO v_matched, v_total
-        FROM unnest(p_skus, p_quantities, p_amounts) AS n(sku, quantity, amount)
+        FROM jsonb_to_recordset(p_lines) AS n(sku text, quantity integer, amount numeric)
         JOIN items i ON i.sku = n.sku AND i.currency = p_currency AND n.amount = i.price * n.quantity;
     END IF;
-    IF v_matched <> cardinality(p_skus) OR v_total IS DISTINCT FROM p_amount THEN
+    IF v_matched <> v_lines OR v_total IS DISTINCT FROM p_amount THEN
         RETURN 'check';
     END IF;
 
@@ -106,7 +108,7 @@ BEGIN
     UPDATE orders SET status = 'paid', paid_at = now(), mode = p_mode WHERE id = p_order_id;
     INSERT INTO purchases (order_id, user_id, item_id, quantity, amount, currency, status, created_at)
     SELECT p_order_id, p_user_id, i.id, n.quantity, n.amount, v_order.currency, 'paid', now()
-    FROM unnest(p_skus, p_quantities, p_amounts) AS n(sku, quantity, amount)
+    FROM jsonb_to_recordset(p_lines) AS n(sku text, quantity integer, amount numeric)
     JOIN items i ON i.sku = n.sku;
     RETURN 'granted';
 END
@@ -122,6 +124,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
-            "DROP FUNCTION IF EXISTS store_grant_order_paid"
-            "(bigint, text, numeric, text, text, text[], integer[], numeric[], text, text, text)"
+            "DROP FUNCTION IF EXISTS store_grant_order_paid(bigint, text, numeric, text, text, jsonb, text, text, text)"
         )
