@@ -14,7 +14,9 @@ from chalicelib.static import BINARY_TYPES
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 app = web.App(app_name="game-item-store")
-app.api.binary_types.extend(t for t in BINARY_TYPES if t not in app.api.binary_types)
+# Exactly the binary types we serve (Chalice's default list has twenty): every response is
+# matched against this list, on every request.
+app.api.binary_types = list(BINARY_TYPES)
 app.register_middleware(web.http_middleware, "http")
 web.tune_local_server()
 route = web.router(app)
