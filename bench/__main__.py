@@ -153,7 +153,7 @@ def table(results: dict[str, Any]) -> str:
             if isinstance(value, float):
                 shown = f"{value:,.3f}".rstrip("0").rstrip(".")
             elif isinstance(value, list):
-                shown = ", ".join(value) or "-"
+                shown = ", ".join(str(v) for v in value) or "-"
             else:
                 shown = str(value)
             lines.append(f"  {key:<46} {shown:>14}  {_verdict(section, key):<12} {_met(results, section, key)}")

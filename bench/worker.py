@@ -2,7 +2,7 @@
 request at a time, so concurrency means processes, not threads sharing one interpreter).
 
 Protocol on stdin/stdout, one JSON document per line: a setup document, then "ready"; then
-one command per phase (unique, duplicate, ceiling), each answered with its samples and what
+one command per phase (unique, duplicate, ceiling, prepared_ceiling), each answered with its samples and what
 the phase cost: this process's CPU, its Postgres backend's CPU, the statements it sent."""
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ def _loop(operation: Callable[[Any], bool], operands: list[Any], deadline_s: flo
 
 
 def main() -> None:
-    import pg8000.dbapi  # type: ignore[import-untyped]
+    import pg8000  # type: ignore[import-untyped]
+    import pg8000.dbapi
     from sqlalchemy import event
     from sqlalchemy.engine import make_url
 
@@ -107,6 +108,22 @@ def main() -> None:
         raw.commit()
         return True
 
+    # The same insert as the grant is sent: prepared once, one round trip, its own transaction.
+    lean = pg8000.connect(
+        user=url.username or "postgres",
+        password=url.password,
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        database=url.database,
+    )
+    lean.autocommit = True
+    lean_backend = lean.run("SELECT pg_backend_pid()")[0][0]
+    prepared_insert = lean.prepare("INSERT INTO bench_ceiling (payload) VALUES (:payload)")
+
+    def insert_prepared(n: int) -> bool:
+        prepared_insert.run(payload=f"{user}:p{n}")
+        return True
+
     delivered: list[dict[str, Any]] = []
     sent = 0
     print("ready", flush=True)
@@ -115,7 +132,7 @@ def main() -> None:
         phase, deadline_s = command["phase"], command["deadline_s"]
         before = statements[0]
         if phase == "unique":
-            result = _loop(deliver, deliveries[sent:], deadline_s, app_backend)
+            result = _loop(deliver, deliveries[sent : sent + command["limit"]], deadline_s, app_backend)
             delivered += deliveries[sent : sent + len(result["latencies"])]
             sent += len(result["latencies"])
         elif phase == "duplicate":
@@ -123,11 +140,15 @@ def main() -> None:
             result = _loop(deliver, repeated, deadline_s, app_backend)
         elif phase == "ceiling":
             result = _loop(insert, list(range(command["limit"])), deadline_s, raw_backend)
+        elif phase == "prepared_ceiling":
+            result = _loop(insert_prepared, list(range(command["limit"])), deadline_s, lean_backend)
         else:
             break
-        result["statements"] = statements[0] - before if phase != "ceiling" else len(result["latencies"])
+        ceiling = phase.endswith("ceiling")
+        result["statements"] = len(result["latencies"]) if ceiling else statements[0] - before
         print(json.dumps(result), flush=True)
     raw.close()
+    lean.close()
 
 
 if __name__ == "__main__":

@@ -28,7 +28,10 @@ REQUIRED = {
         "p99_ms": NUMBER,
         "postgres_ceiling_per_s": NUMBER,
         "ratio_to_ceiling": NUMBER,
+        "prepared_ceiling_per_s": NUMBER,
+        "ratio_to_prepared_ceiling": NUMBER,
         "duplicates_per_s": NUMBER,
+        "statements_per_delivery": NUMBER,
         "exactly_once": bool,
     },
     "http": {"items_keepalive_p50_ms": NUMBER, "webhook_per_s": NUMBER},
@@ -90,4 +93,6 @@ def test_quick_mode_grants_exactly_once_and_prints_the_table(quick_results):
     assert results["webhook"]["exactly_once"] is True
     assert results["webhook"]["errors"] == 0
     assert results["items"]["db_queries_on_hit"] == 0
+    # The ceiling and the webhook took turns, a ratio for each round.
+    assert len(results["webhook"]["ratio_by_round"]) == 3
     assert "[webhook]" in stdout and "ratio_to_ceiling" in stdout
