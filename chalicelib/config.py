@@ -52,6 +52,7 @@ class Settings:
     db_pool_size: int
     db_max_overflow: int
     db_ssl: bool
+    db_prepared_statements: bool
     db_connect_timeout_s: float
     db_statement_timeout_ms: int
     redis_timeout_s: float
@@ -190,6 +191,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         db_pool_size=int(_number(env, "DB_POOL_SIZE", 1 if production else 5)),
         db_max_overflow=int(_number(env, "DB_MAX_OVERFLOW", 0 if production else 5)),
         db_ssl=_bool(env.get("DB_SSL"), False),
+        # Off behind a pooler that cannot carry named prepared statements across transactions
+        # (PgBouncer in transaction mode before 1.21): the grant then runs as an ordinary transaction.
+        db_prepared_statements=_bool(env.get("DB_PREPARED_STATEMENTS"), True),
         db_connect_timeout_s=float(_number(env, "DB_CONNECT_TIMEOUT_S", 3.0, float)),
         db_statement_timeout_ms=int(_number(env, "DB_STATEMENT_TIMEOUT_MS", 5000)),
         redis_timeout_s=float(_number(env, "REDIS_TIMEOUT_S", 0.05, float)),

@@ -141,12 +141,18 @@ def run_prepared(sql: str, params: Mapping[str, Any]) -> tuple[Any, ...]:
     Parse, Describe + Bind and Execute for the statement; the same three for COMMIT). Only for a
     statement that is atomic by itself, such as one function call.
 
-    ``sql`` uses pg8000's ``:name`` placeholders; it is prepared once per pooled connection.
-    Errors come out as SQLAlchemy's. Only an error the server answered leaves the connection
-    usable; after any other (a timeout, a reset) it is discarded, not returned to the pool."""
+    ``sql`` uses ``:name`` placeholders; it is prepared once per pooled connection. Errors come
+    out as SQLAlchemy's. Only an error the server answered leaves the connection usable; after
+    any other (a timeout, a reset) it is discarded, not returned to the pool.
+
+    With DB_PREPARED_STATEMENTS off, the statement is sent as an ordinary transaction instead."""
+    from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError, OperationalError
 
     engine = get_engine()
+    if not get_settings().db_prepared_statements:
+        with engine.begin() as connection:
+            return tuple(connection.execute(text(sql), params).all())
     dbapi = engine.dialect.loaded_dbapi
     pooled = engine.raw_connection()
     try:
