@@ -78,22 +78,3 @@ def test_a_duplicate_is_answered_without_a_grant(store, monkeypatch):
     if store.stack.name == "services":
         # The function writes the duplicate's audit row itself.
         assert (counted.sent, len(counted.prepared)) == ([], 1), counted.sent
-
-
-def test_without_prepared_statements_the_grant_is_one_ordinary_statement(store, monkeypatch):
-    """DB_PREPARED_STATEMENTS=false, for a pooler that cannot carry them: the same function,
-    sent through SQLAlchemy in a transaction of its own, with the same result."""
-    from chalicelib import config
-    from chalicelib.models import Purchase
-
-    if store.stack.name != "services":
-        pytest.skip("the grant function exists on Postgres only")
-    monkeypatch.setenv("DB_PREPARED_STATEMENTS", "false")
-    config.reset_settings()
-    body = paid_body(store, quantity=2)
-    with Statements(monkeypatch) as counted:
-        assert store.deliver(body).status_code == 204
-        assert store.deliver(body).status_code == 204
-    assert len(counted.prepared) == 2
-    assert len(counted.sent) == 2 and all(s.startswith("SELECT store_grant_order_paid(") for s in counted.sent)
-    assert [p.quantity for p in store.rows(Purchase)] == [2]

@@ -182,3 +182,31 @@ def test_the_function_and_the_python_path_agree(postgres_store: Store, catalogue
     agree()
     # Not vacuous: the function granted, answered duplicates, and handed cases over.
     assert decided["granted"] >= 4 and decided["duplicate"] >= 2 and decided["check"] >= 1, decided
+
+
+def test_without_prepared_statements_the_same_statement_runs_as_an_ordinary_transaction(
+    postgres_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DB_PREPARED_STATEMENTS=false, for a pooler that cannot carry them: the same function, sent
+    through SQLAlchemy in a transaction of its own, with the same result."""
+    from sqlalchemy import event
+
+    from chalicelib import config, db
+
+    monkeypatch.setenv("DB_PREPARED_STATEMENTS", "false")
+    config.reset_settings()
+    sent: list[str] = []
+    engine = db.get_engine()
+    event.listen(engine, "before_cursor_execute", lambda _c, _cu, statement, *_: sent.append(statement))
+    item = postgres_store.item("skin-ember-blade")
+    amount = Decimal(item["price"]) * 2
+    case = Case((("skin-ember-blade", 2, amount),), Decimal(0), None, "test-user", "default", True, None, None)
+    catalogue = {"skin-ember-blade": item}
+    order_id = xsolla_payloads.new_order_id()
+    body = body_for(case, "order_paid", order_id, catalogue)
+    assert [postgres_store.deliver(body).status_code for _ in range(2)] == [204, 204]
+    grants = [s for s in sent if s.startswith("SELECT store_grant_order_paid(")]
+    assert len(grants) == 2, sent
+    rows = rows_of(order_id)
+    assert rows["purchases"] == [("skin-ember-blade", "test-user", 2, amount, item["currency"], "paid")]
+    assert [a[4] for a in rows["audit"]] == ["granted", "duplicate"]
