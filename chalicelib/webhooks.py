@@ -355,9 +355,11 @@ _GRANT = "SELECT store_grant_order_paid(:order_id, :user_id, :amount, :currency,
 def _in_one_statement(notification: Any, lines: dict[str, Any], audit: Audit) -> bool:
     """Postgres: a clean order_paid is granted by one call of store_grant_order_paid (migration
     0002), which makes every check of the path below, then the claim and the grant, as one
-    transaction in one round trip. True if it granted; Duplicate (its audit row written) if the
-    order was granted before; False (nothing written) when the path below must decide: not Postgres, a sandbox
-    order we ignore, or any check that did not pass."""
+    transaction in one round trip.
+
+    True if it granted; Duplicate (its audit row written) if the order was granted before; False,
+    with nothing written, when the path below must decide: not Postgres, a sandbox order we
+    ignore, or any check that did not pass."""
     from chalicelib.db import get_engine, run_prepared
 
     if get_engine().dialect.name != "postgresql":
