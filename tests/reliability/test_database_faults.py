@@ -140,7 +140,9 @@ def test_a_fault_after_the_grants_first_writes_leaves_none_of_them(app: Store, d
     with direct.connect() as connection, connection.begin():
         connection.execute(text("LOCK TABLE purchases IN SHARE MODE"))
         FIGURES["faults"] += 1
-        assert_retryable(app, body)
+        status, reply, seconds = deliver(app, body)
+    # A lock timeout (SQLSTATE 55P03) is an outage that passes, not a bug: 503, and Xsolla retries.
+    assert (status, error_code(reply)) == (503, "SERVER_ERROR") and seconds < FAULT_BUDGET_S
     assert state_of(direct, order_id) == NOTHING
 
     assert deliver(app, body)[0] == 204
