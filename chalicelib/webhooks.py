@@ -324,7 +324,7 @@ def _order_paid(notification: Any, audit: Audit) -> str | None:
                 raise Rejected("INCORRECT_AMOUNT", "Incorrect order amount")
             if order.status == "canceled":
                 audit.outcome = "ignored_canceled"
-            elif notification.order.mode == "sandbox" and not config.get_settings().accept_sandbox_orders:
+            elif _ignored_sandbox(notification):
                 audit.outcome = "ignored_sandbox"
             else:
                 audit.outcome = "granted"
@@ -364,7 +364,7 @@ def _in_one_statement(notification: Any, lines: dict[str, Any], audit: Audit) ->
 
     if get_engine().dialect.name != "postgresql":
         return False
-    if notification.order.mode == "sandbox" and not config.get_settings().accept_sandbox_orders:
+    if _ignored_sandbox(notification):
         return False
     ((outcome,),) = run_prepared(
         _GRANT,
@@ -389,6 +389,11 @@ def _in_one_statement(notification: Any, lines: dict[str, Any], audit: Audit) ->
         return False
     audit.outcome = "granted"
     return True
+
+
+def _ignored_sandbox(notification: Any) -> bool:
+    """A sandbox payment this deployment records but does not grant (ACCEPT_SANDBOX_ORDERS off)."""
+    return bool(notification.order.mode == "sandbox" and not config.get_settings().accept_sandbox_orders)
 
 
 def _expected_amounts(

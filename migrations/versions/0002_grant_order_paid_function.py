@@ -5,7 +5,7 @@ Revises: 0001
 Create Date: 2026-12-04 21:40:00
 
 The webhook's common case (a clean order_paid) as one statement that is its own transaction:
-one round trip with pg8000 instead of about twenty. The function grants only when every check
+one round trip with pg8000 instead of about 26. The function grants only when every check
 of the Python path in chalicelib/webhooks.py passes; for anything else it writes nothing and
 answers 'check', and the Python path decides (and words the rejection). It must never be less
 strict than that path: tests/integration/test_grant_function.py runs both on the same cases.
